@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="TwilioError")
+
+
+@_attrs_define
+class TwilioError:
+    """The error body of every 4xx answer of Twilio's REST API.
+
+    Attributes:
+        code (int): Twilio's error code, e.g. 20404; `more_info` explains it.
+        message (str): What went wrong, for a person.
+        more_info (str): A page of Twilio's documentation about this error code.
+        status (int): The HTTP status code of the answer.
+        detail (str | Unset): More about the error, when Twilio has more to say.
+    """
+
+    code: int
+    message: str
+    more_info: str
+    status: int
+    detail: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        code = self.code
+
+        message = self.message
+
+        more_info = self.more_info
+
+        status = self.status
+
+        detail = self.detail
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "code": code,
+                "message": message,
+                "more_info": more_info,
+                "status": status,
+            }
+        )
+        if detail is not UNSET:
+            field_dict["detail"] = detail
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        code = d.pop("code")
+
+        message = d.pop("message")
+
+        more_info = d.pop("more_info")
+
+        status = d.pop("status")
+
+        detail = d.pop("detail", UNSET)
+
+        twilio_error = cls(
+            code=code,
+            message=message,
+            more_info=more_info,
+            status=status,
+            detail=detail,
+        )
+
+        twilio_error.additional_properties = d
+        return twilio_error
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
