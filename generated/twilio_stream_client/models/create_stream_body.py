@@ -22,10 +22,10 @@ class CreateStreamBody:
                 Twilio's description allows a relative or an absolute URL and labels the field `format: uri`; this contract
                 keeps that label, which admits only absolute URIs.
             name (str | Unset): A name for the Stream; it can be used instead of the SID to stop the Stream.
-            track (StreamTrack | Unset): The track of the call to stream.
+            track (StreamTrack | Unset): The track of the call to stream; Twilio streams `inbound_track` when none is given.
             status_callback (str | Unset): The absolute URL to which Twilio sends status callbacks about the Stream.
             status_callback_method (StreamStatusCallbackMethod | Unset): The HTTP method Twilio uses to request
-                `StatusCallback`.
+                `StatusCallback`; `POST` when none is given.
             parameter_1_name (str | Unset): The name of a custom parameter.
             parameter_1_value (str | Unset): The value of a custom parameter.
             parameter_2_name (str | Unset): The name of a custom parameter.
@@ -1257,10 +1257,17 @@ class CreateStreamBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        # JSON of another shape (a list, a string...) must not reach dict(): dict([["sid", 1]]) succeeds.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError("expected a JSON object, got " + type(src_dict).__name__)
         d = dict(src_dict)
         url = d.pop("Url")
+        if not isinstance(url, str):
+            raise TypeError("Url: expected a string, got " + type(url).__name__)
 
         name = d.pop("Name", UNSET)
+        if not isinstance(name, str | Unset):
+            raise TypeError("Name: expected a string, got " + type(name).__name__)
 
         _track = d.pop("Track", UNSET)
         track: StreamTrack | Unset
@@ -1270,6 +1277,8 @@ class CreateStreamBody:
             track = check_stream_track(_track)
 
         status_callback = d.pop("StatusCallback", UNSET)
+        if not isinstance(status_callback, str | Unset):
+            raise TypeError("StatusCallback: expected a string, got " + type(status_callback).__name__)
 
         _status_callback_method = d.pop("StatusCallbackMethod", UNSET)
         status_callback_method: StreamStatusCallbackMethod | Unset
@@ -1279,400 +1288,796 @@ class CreateStreamBody:
             status_callback_method = check_stream_status_callback_method(_status_callback_method)
 
         parameter_1_name = d.pop("Parameter1.Name", UNSET)
+        if not isinstance(parameter_1_name, str | Unset):
+            raise TypeError("Parameter1.Name: expected a string, got " + type(parameter_1_name).__name__)
 
         parameter_1_value = d.pop("Parameter1.Value", UNSET)
+        if not isinstance(parameter_1_value, str | Unset):
+            raise TypeError("Parameter1.Value: expected a string, got " + type(parameter_1_value).__name__)
 
         parameter_2_name = d.pop("Parameter2.Name", UNSET)
+        if not isinstance(parameter_2_name, str | Unset):
+            raise TypeError("Parameter2.Name: expected a string, got " + type(parameter_2_name).__name__)
 
         parameter_2_value = d.pop("Parameter2.Value", UNSET)
+        if not isinstance(parameter_2_value, str | Unset):
+            raise TypeError("Parameter2.Value: expected a string, got " + type(parameter_2_value).__name__)
 
         parameter_3_name = d.pop("Parameter3.Name", UNSET)
+        if not isinstance(parameter_3_name, str | Unset):
+            raise TypeError("Parameter3.Name: expected a string, got " + type(parameter_3_name).__name__)
 
         parameter_3_value = d.pop("Parameter3.Value", UNSET)
+        if not isinstance(parameter_3_value, str | Unset):
+            raise TypeError("Parameter3.Value: expected a string, got " + type(parameter_3_value).__name__)
 
         parameter_4_name = d.pop("Parameter4.Name", UNSET)
+        if not isinstance(parameter_4_name, str | Unset):
+            raise TypeError("Parameter4.Name: expected a string, got " + type(parameter_4_name).__name__)
 
         parameter_4_value = d.pop("Parameter4.Value", UNSET)
+        if not isinstance(parameter_4_value, str | Unset):
+            raise TypeError("Parameter4.Value: expected a string, got " + type(parameter_4_value).__name__)
 
         parameter_5_name = d.pop("Parameter5.Name", UNSET)
+        if not isinstance(parameter_5_name, str | Unset):
+            raise TypeError("Parameter5.Name: expected a string, got " + type(parameter_5_name).__name__)
 
         parameter_5_value = d.pop("Parameter5.Value", UNSET)
+        if not isinstance(parameter_5_value, str | Unset):
+            raise TypeError("Parameter5.Value: expected a string, got " + type(parameter_5_value).__name__)
 
         parameter_6_name = d.pop("Parameter6.Name", UNSET)
+        if not isinstance(parameter_6_name, str | Unset):
+            raise TypeError("Parameter6.Name: expected a string, got " + type(parameter_6_name).__name__)
 
         parameter_6_value = d.pop("Parameter6.Value", UNSET)
+        if not isinstance(parameter_6_value, str | Unset):
+            raise TypeError("Parameter6.Value: expected a string, got " + type(parameter_6_value).__name__)
 
         parameter_7_name = d.pop("Parameter7.Name", UNSET)
+        if not isinstance(parameter_7_name, str | Unset):
+            raise TypeError("Parameter7.Name: expected a string, got " + type(parameter_7_name).__name__)
 
         parameter_7_value = d.pop("Parameter7.Value", UNSET)
+        if not isinstance(parameter_7_value, str | Unset):
+            raise TypeError("Parameter7.Value: expected a string, got " + type(parameter_7_value).__name__)
 
         parameter_8_name = d.pop("Parameter8.Name", UNSET)
+        if not isinstance(parameter_8_name, str | Unset):
+            raise TypeError("Parameter8.Name: expected a string, got " + type(parameter_8_name).__name__)
 
         parameter_8_value = d.pop("Parameter8.Value", UNSET)
+        if not isinstance(parameter_8_value, str | Unset):
+            raise TypeError("Parameter8.Value: expected a string, got " + type(parameter_8_value).__name__)
 
         parameter_9_name = d.pop("Parameter9.Name", UNSET)
+        if not isinstance(parameter_9_name, str | Unset):
+            raise TypeError("Parameter9.Name: expected a string, got " + type(parameter_9_name).__name__)
 
         parameter_9_value = d.pop("Parameter9.Value", UNSET)
+        if not isinstance(parameter_9_value, str | Unset):
+            raise TypeError("Parameter9.Value: expected a string, got " + type(parameter_9_value).__name__)
 
         parameter_10_name = d.pop("Parameter10.Name", UNSET)
+        if not isinstance(parameter_10_name, str | Unset):
+            raise TypeError("Parameter10.Name: expected a string, got " + type(parameter_10_name).__name__)
 
         parameter_10_value = d.pop("Parameter10.Value", UNSET)
+        if not isinstance(parameter_10_value, str | Unset):
+            raise TypeError("Parameter10.Value: expected a string, got " + type(parameter_10_value).__name__)
 
         parameter_11_name = d.pop("Parameter11.Name", UNSET)
+        if not isinstance(parameter_11_name, str | Unset):
+            raise TypeError("Parameter11.Name: expected a string, got " + type(parameter_11_name).__name__)
 
         parameter_11_value = d.pop("Parameter11.Value", UNSET)
+        if not isinstance(parameter_11_value, str | Unset):
+            raise TypeError("Parameter11.Value: expected a string, got " + type(parameter_11_value).__name__)
 
         parameter_12_name = d.pop("Parameter12.Name", UNSET)
+        if not isinstance(parameter_12_name, str | Unset):
+            raise TypeError("Parameter12.Name: expected a string, got " + type(parameter_12_name).__name__)
 
         parameter_12_value = d.pop("Parameter12.Value", UNSET)
+        if not isinstance(parameter_12_value, str | Unset):
+            raise TypeError("Parameter12.Value: expected a string, got " + type(parameter_12_value).__name__)
 
         parameter_13_name = d.pop("Parameter13.Name", UNSET)
+        if not isinstance(parameter_13_name, str | Unset):
+            raise TypeError("Parameter13.Name: expected a string, got " + type(parameter_13_name).__name__)
 
         parameter_13_value = d.pop("Parameter13.Value", UNSET)
+        if not isinstance(parameter_13_value, str | Unset):
+            raise TypeError("Parameter13.Value: expected a string, got " + type(parameter_13_value).__name__)
 
         parameter_14_name = d.pop("Parameter14.Name", UNSET)
+        if not isinstance(parameter_14_name, str | Unset):
+            raise TypeError("Parameter14.Name: expected a string, got " + type(parameter_14_name).__name__)
 
         parameter_14_value = d.pop("Parameter14.Value", UNSET)
+        if not isinstance(parameter_14_value, str | Unset):
+            raise TypeError("Parameter14.Value: expected a string, got " + type(parameter_14_value).__name__)
 
         parameter_15_name = d.pop("Parameter15.Name", UNSET)
+        if not isinstance(parameter_15_name, str | Unset):
+            raise TypeError("Parameter15.Name: expected a string, got " + type(parameter_15_name).__name__)
 
         parameter_15_value = d.pop("Parameter15.Value", UNSET)
+        if not isinstance(parameter_15_value, str | Unset):
+            raise TypeError("Parameter15.Value: expected a string, got " + type(parameter_15_value).__name__)
 
         parameter_16_name = d.pop("Parameter16.Name", UNSET)
+        if not isinstance(parameter_16_name, str | Unset):
+            raise TypeError("Parameter16.Name: expected a string, got " + type(parameter_16_name).__name__)
 
         parameter_16_value = d.pop("Parameter16.Value", UNSET)
+        if not isinstance(parameter_16_value, str | Unset):
+            raise TypeError("Parameter16.Value: expected a string, got " + type(parameter_16_value).__name__)
 
         parameter_17_name = d.pop("Parameter17.Name", UNSET)
+        if not isinstance(parameter_17_name, str | Unset):
+            raise TypeError("Parameter17.Name: expected a string, got " + type(parameter_17_name).__name__)
 
         parameter_17_value = d.pop("Parameter17.Value", UNSET)
+        if not isinstance(parameter_17_value, str | Unset):
+            raise TypeError("Parameter17.Value: expected a string, got " + type(parameter_17_value).__name__)
 
         parameter_18_name = d.pop("Parameter18.Name", UNSET)
+        if not isinstance(parameter_18_name, str | Unset):
+            raise TypeError("Parameter18.Name: expected a string, got " + type(parameter_18_name).__name__)
 
         parameter_18_value = d.pop("Parameter18.Value", UNSET)
+        if not isinstance(parameter_18_value, str | Unset):
+            raise TypeError("Parameter18.Value: expected a string, got " + type(parameter_18_value).__name__)
 
         parameter_19_name = d.pop("Parameter19.Name", UNSET)
+        if not isinstance(parameter_19_name, str | Unset):
+            raise TypeError("Parameter19.Name: expected a string, got " + type(parameter_19_name).__name__)
 
         parameter_19_value = d.pop("Parameter19.Value", UNSET)
+        if not isinstance(parameter_19_value, str | Unset):
+            raise TypeError("Parameter19.Value: expected a string, got " + type(parameter_19_value).__name__)
 
         parameter_20_name = d.pop("Parameter20.Name", UNSET)
+        if not isinstance(parameter_20_name, str | Unset):
+            raise TypeError("Parameter20.Name: expected a string, got " + type(parameter_20_name).__name__)
 
         parameter_20_value = d.pop("Parameter20.Value", UNSET)
+        if not isinstance(parameter_20_value, str | Unset):
+            raise TypeError("Parameter20.Value: expected a string, got " + type(parameter_20_value).__name__)
 
         parameter_21_name = d.pop("Parameter21.Name", UNSET)
+        if not isinstance(parameter_21_name, str | Unset):
+            raise TypeError("Parameter21.Name: expected a string, got " + type(parameter_21_name).__name__)
 
         parameter_21_value = d.pop("Parameter21.Value", UNSET)
+        if not isinstance(parameter_21_value, str | Unset):
+            raise TypeError("Parameter21.Value: expected a string, got " + type(parameter_21_value).__name__)
 
         parameter_22_name = d.pop("Parameter22.Name", UNSET)
+        if not isinstance(parameter_22_name, str | Unset):
+            raise TypeError("Parameter22.Name: expected a string, got " + type(parameter_22_name).__name__)
 
         parameter_22_value = d.pop("Parameter22.Value", UNSET)
+        if not isinstance(parameter_22_value, str | Unset):
+            raise TypeError("Parameter22.Value: expected a string, got " + type(parameter_22_value).__name__)
 
         parameter_23_name = d.pop("Parameter23.Name", UNSET)
+        if not isinstance(parameter_23_name, str | Unset):
+            raise TypeError("Parameter23.Name: expected a string, got " + type(parameter_23_name).__name__)
 
         parameter_23_value = d.pop("Parameter23.Value", UNSET)
+        if not isinstance(parameter_23_value, str | Unset):
+            raise TypeError("Parameter23.Value: expected a string, got " + type(parameter_23_value).__name__)
 
         parameter_24_name = d.pop("Parameter24.Name", UNSET)
+        if not isinstance(parameter_24_name, str | Unset):
+            raise TypeError("Parameter24.Name: expected a string, got " + type(parameter_24_name).__name__)
 
         parameter_24_value = d.pop("Parameter24.Value", UNSET)
+        if not isinstance(parameter_24_value, str | Unset):
+            raise TypeError("Parameter24.Value: expected a string, got " + type(parameter_24_value).__name__)
 
         parameter_25_name = d.pop("Parameter25.Name", UNSET)
+        if not isinstance(parameter_25_name, str | Unset):
+            raise TypeError("Parameter25.Name: expected a string, got " + type(parameter_25_name).__name__)
 
         parameter_25_value = d.pop("Parameter25.Value", UNSET)
+        if not isinstance(parameter_25_value, str | Unset):
+            raise TypeError("Parameter25.Value: expected a string, got " + type(parameter_25_value).__name__)
 
         parameter_26_name = d.pop("Parameter26.Name", UNSET)
+        if not isinstance(parameter_26_name, str | Unset):
+            raise TypeError("Parameter26.Name: expected a string, got " + type(parameter_26_name).__name__)
 
         parameter_26_value = d.pop("Parameter26.Value", UNSET)
+        if not isinstance(parameter_26_value, str | Unset):
+            raise TypeError("Parameter26.Value: expected a string, got " + type(parameter_26_value).__name__)
 
         parameter_27_name = d.pop("Parameter27.Name", UNSET)
+        if not isinstance(parameter_27_name, str | Unset):
+            raise TypeError("Parameter27.Name: expected a string, got " + type(parameter_27_name).__name__)
 
         parameter_27_value = d.pop("Parameter27.Value", UNSET)
+        if not isinstance(parameter_27_value, str | Unset):
+            raise TypeError("Parameter27.Value: expected a string, got " + type(parameter_27_value).__name__)
 
         parameter_28_name = d.pop("Parameter28.Name", UNSET)
+        if not isinstance(parameter_28_name, str | Unset):
+            raise TypeError("Parameter28.Name: expected a string, got " + type(parameter_28_name).__name__)
 
         parameter_28_value = d.pop("Parameter28.Value", UNSET)
+        if not isinstance(parameter_28_value, str | Unset):
+            raise TypeError("Parameter28.Value: expected a string, got " + type(parameter_28_value).__name__)
 
         parameter_29_name = d.pop("Parameter29.Name", UNSET)
+        if not isinstance(parameter_29_name, str | Unset):
+            raise TypeError("Parameter29.Name: expected a string, got " + type(parameter_29_name).__name__)
 
         parameter_29_value = d.pop("Parameter29.Value", UNSET)
+        if not isinstance(parameter_29_value, str | Unset):
+            raise TypeError("Parameter29.Value: expected a string, got " + type(parameter_29_value).__name__)
 
         parameter_30_name = d.pop("Parameter30.Name", UNSET)
+        if not isinstance(parameter_30_name, str | Unset):
+            raise TypeError("Parameter30.Name: expected a string, got " + type(parameter_30_name).__name__)
 
         parameter_30_value = d.pop("Parameter30.Value", UNSET)
+        if not isinstance(parameter_30_value, str | Unset):
+            raise TypeError("Parameter30.Value: expected a string, got " + type(parameter_30_value).__name__)
 
         parameter_31_name = d.pop("Parameter31.Name", UNSET)
+        if not isinstance(parameter_31_name, str | Unset):
+            raise TypeError("Parameter31.Name: expected a string, got " + type(parameter_31_name).__name__)
 
         parameter_31_value = d.pop("Parameter31.Value", UNSET)
+        if not isinstance(parameter_31_value, str | Unset):
+            raise TypeError("Parameter31.Value: expected a string, got " + type(parameter_31_value).__name__)
 
         parameter_32_name = d.pop("Parameter32.Name", UNSET)
+        if not isinstance(parameter_32_name, str | Unset):
+            raise TypeError("Parameter32.Name: expected a string, got " + type(parameter_32_name).__name__)
 
         parameter_32_value = d.pop("Parameter32.Value", UNSET)
+        if not isinstance(parameter_32_value, str | Unset):
+            raise TypeError("Parameter32.Value: expected a string, got " + type(parameter_32_value).__name__)
 
         parameter_33_name = d.pop("Parameter33.Name", UNSET)
+        if not isinstance(parameter_33_name, str | Unset):
+            raise TypeError("Parameter33.Name: expected a string, got " + type(parameter_33_name).__name__)
 
         parameter_33_value = d.pop("Parameter33.Value", UNSET)
+        if not isinstance(parameter_33_value, str | Unset):
+            raise TypeError("Parameter33.Value: expected a string, got " + type(parameter_33_value).__name__)
 
         parameter_34_name = d.pop("Parameter34.Name", UNSET)
+        if not isinstance(parameter_34_name, str | Unset):
+            raise TypeError("Parameter34.Name: expected a string, got " + type(parameter_34_name).__name__)
 
         parameter_34_value = d.pop("Parameter34.Value", UNSET)
+        if not isinstance(parameter_34_value, str | Unset):
+            raise TypeError("Parameter34.Value: expected a string, got " + type(parameter_34_value).__name__)
 
         parameter_35_name = d.pop("Parameter35.Name", UNSET)
+        if not isinstance(parameter_35_name, str | Unset):
+            raise TypeError("Parameter35.Name: expected a string, got " + type(parameter_35_name).__name__)
 
         parameter_35_value = d.pop("Parameter35.Value", UNSET)
+        if not isinstance(parameter_35_value, str | Unset):
+            raise TypeError("Parameter35.Value: expected a string, got " + type(parameter_35_value).__name__)
 
         parameter_36_name = d.pop("Parameter36.Name", UNSET)
+        if not isinstance(parameter_36_name, str | Unset):
+            raise TypeError("Parameter36.Name: expected a string, got " + type(parameter_36_name).__name__)
 
         parameter_36_value = d.pop("Parameter36.Value", UNSET)
+        if not isinstance(parameter_36_value, str | Unset):
+            raise TypeError("Parameter36.Value: expected a string, got " + type(parameter_36_value).__name__)
 
         parameter_37_name = d.pop("Parameter37.Name", UNSET)
+        if not isinstance(parameter_37_name, str | Unset):
+            raise TypeError("Parameter37.Name: expected a string, got " + type(parameter_37_name).__name__)
 
         parameter_37_value = d.pop("Parameter37.Value", UNSET)
+        if not isinstance(parameter_37_value, str | Unset):
+            raise TypeError("Parameter37.Value: expected a string, got " + type(parameter_37_value).__name__)
 
         parameter_38_name = d.pop("Parameter38.Name", UNSET)
+        if not isinstance(parameter_38_name, str | Unset):
+            raise TypeError("Parameter38.Name: expected a string, got " + type(parameter_38_name).__name__)
 
         parameter_38_value = d.pop("Parameter38.Value", UNSET)
+        if not isinstance(parameter_38_value, str | Unset):
+            raise TypeError("Parameter38.Value: expected a string, got " + type(parameter_38_value).__name__)
 
         parameter_39_name = d.pop("Parameter39.Name", UNSET)
+        if not isinstance(parameter_39_name, str | Unset):
+            raise TypeError("Parameter39.Name: expected a string, got " + type(parameter_39_name).__name__)
 
         parameter_39_value = d.pop("Parameter39.Value", UNSET)
+        if not isinstance(parameter_39_value, str | Unset):
+            raise TypeError("Parameter39.Value: expected a string, got " + type(parameter_39_value).__name__)
 
         parameter_40_name = d.pop("Parameter40.Name", UNSET)
+        if not isinstance(parameter_40_name, str | Unset):
+            raise TypeError("Parameter40.Name: expected a string, got " + type(parameter_40_name).__name__)
 
         parameter_40_value = d.pop("Parameter40.Value", UNSET)
+        if not isinstance(parameter_40_value, str | Unset):
+            raise TypeError("Parameter40.Value: expected a string, got " + type(parameter_40_value).__name__)
 
         parameter_41_name = d.pop("Parameter41.Name", UNSET)
+        if not isinstance(parameter_41_name, str | Unset):
+            raise TypeError("Parameter41.Name: expected a string, got " + type(parameter_41_name).__name__)
 
         parameter_41_value = d.pop("Parameter41.Value", UNSET)
+        if not isinstance(parameter_41_value, str | Unset):
+            raise TypeError("Parameter41.Value: expected a string, got " + type(parameter_41_value).__name__)
 
         parameter_42_name = d.pop("Parameter42.Name", UNSET)
+        if not isinstance(parameter_42_name, str | Unset):
+            raise TypeError("Parameter42.Name: expected a string, got " + type(parameter_42_name).__name__)
 
         parameter_42_value = d.pop("Parameter42.Value", UNSET)
+        if not isinstance(parameter_42_value, str | Unset):
+            raise TypeError("Parameter42.Value: expected a string, got " + type(parameter_42_value).__name__)
 
         parameter_43_name = d.pop("Parameter43.Name", UNSET)
+        if not isinstance(parameter_43_name, str | Unset):
+            raise TypeError("Parameter43.Name: expected a string, got " + type(parameter_43_name).__name__)
 
         parameter_43_value = d.pop("Parameter43.Value", UNSET)
+        if not isinstance(parameter_43_value, str | Unset):
+            raise TypeError("Parameter43.Value: expected a string, got " + type(parameter_43_value).__name__)
 
         parameter_44_name = d.pop("Parameter44.Name", UNSET)
+        if not isinstance(parameter_44_name, str | Unset):
+            raise TypeError("Parameter44.Name: expected a string, got " + type(parameter_44_name).__name__)
 
         parameter_44_value = d.pop("Parameter44.Value", UNSET)
+        if not isinstance(parameter_44_value, str | Unset):
+            raise TypeError("Parameter44.Value: expected a string, got " + type(parameter_44_value).__name__)
 
         parameter_45_name = d.pop("Parameter45.Name", UNSET)
+        if not isinstance(parameter_45_name, str | Unset):
+            raise TypeError("Parameter45.Name: expected a string, got " + type(parameter_45_name).__name__)
 
         parameter_45_value = d.pop("Parameter45.Value", UNSET)
+        if not isinstance(parameter_45_value, str | Unset):
+            raise TypeError("Parameter45.Value: expected a string, got " + type(parameter_45_value).__name__)
 
         parameter_46_name = d.pop("Parameter46.Name", UNSET)
+        if not isinstance(parameter_46_name, str | Unset):
+            raise TypeError("Parameter46.Name: expected a string, got " + type(parameter_46_name).__name__)
 
         parameter_46_value = d.pop("Parameter46.Value", UNSET)
+        if not isinstance(parameter_46_value, str | Unset):
+            raise TypeError("Parameter46.Value: expected a string, got " + type(parameter_46_value).__name__)
 
         parameter_47_name = d.pop("Parameter47.Name", UNSET)
+        if not isinstance(parameter_47_name, str | Unset):
+            raise TypeError("Parameter47.Name: expected a string, got " + type(parameter_47_name).__name__)
 
         parameter_47_value = d.pop("Parameter47.Value", UNSET)
+        if not isinstance(parameter_47_value, str | Unset):
+            raise TypeError("Parameter47.Value: expected a string, got " + type(parameter_47_value).__name__)
 
         parameter_48_name = d.pop("Parameter48.Name", UNSET)
+        if not isinstance(parameter_48_name, str | Unset):
+            raise TypeError("Parameter48.Name: expected a string, got " + type(parameter_48_name).__name__)
 
         parameter_48_value = d.pop("Parameter48.Value", UNSET)
+        if not isinstance(parameter_48_value, str | Unset):
+            raise TypeError("Parameter48.Value: expected a string, got " + type(parameter_48_value).__name__)
 
         parameter_49_name = d.pop("Parameter49.Name", UNSET)
+        if not isinstance(parameter_49_name, str | Unset):
+            raise TypeError("Parameter49.Name: expected a string, got " + type(parameter_49_name).__name__)
 
         parameter_49_value = d.pop("Parameter49.Value", UNSET)
+        if not isinstance(parameter_49_value, str | Unset):
+            raise TypeError("Parameter49.Value: expected a string, got " + type(parameter_49_value).__name__)
 
         parameter_50_name = d.pop("Parameter50.Name", UNSET)
+        if not isinstance(parameter_50_name, str | Unset):
+            raise TypeError("Parameter50.Name: expected a string, got " + type(parameter_50_name).__name__)
 
         parameter_50_value = d.pop("Parameter50.Value", UNSET)
+        if not isinstance(parameter_50_value, str | Unset):
+            raise TypeError("Parameter50.Value: expected a string, got " + type(parameter_50_value).__name__)
 
         parameter_51_name = d.pop("Parameter51.Name", UNSET)
+        if not isinstance(parameter_51_name, str | Unset):
+            raise TypeError("Parameter51.Name: expected a string, got " + type(parameter_51_name).__name__)
 
         parameter_51_value = d.pop("Parameter51.Value", UNSET)
+        if not isinstance(parameter_51_value, str | Unset):
+            raise TypeError("Parameter51.Value: expected a string, got " + type(parameter_51_value).__name__)
 
         parameter_52_name = d.pop("Parameter52.Name", UNSET)
+        if not isinstance(parameter_52_name, str | Unset):
+            raise TypeError("Parameter52.Name: expected a string, got " + type(parameter_52_name).__name__)
 
         parameter_52_value = d.pop("Parameter52.Value", UNSET)
+        if not isinstance(parameter_52_value, str | Unset):
+            raise TypeError("Parameter52.Value: expected a string, got " + type(parameter_52_value).__name__)
 
         parameter_53_name = d.pop("Parameter53.Name", UNSET)
+        if not isinstance(parameter_53_name, str | Unset):
+            raise TypeError("Parameter53.Name: expected a string, got " + type(parameter_53_name).__name__)
 
         parameter_53_value = d.pop("Parameter53.Value", UNSET)
+        if not isinstance(parameter_53_value, str | Unset):
+            raise TypeError("Parameter53.Value: expected a string, got " + type(parameter_53_value).__name__)
 
         parameter_54_name = d.pop("Parameter54.Name", UNSET)
+        if not isinstance(parameter_54_name, str | Unset):
+            raise TypeError("Parameter54.Name: expected a string, got " + type(parameter_54_name).__name__)
 
         parameter_54_value = d.pop("Parameter54.Value", UNSET)
+        if not isinstance(parameter_54_value, str | Unset):
+            raise TypeError("Parameter54.Value: expected a string, got " + type(parameter_54_value).__name__)
 
         parameter_55_name = d.pop("Parameter55.Name", UNSET)
+        if not isinstance(parameter_55_name, str | Unset):
+            raise TypeError("Parameter55.Name: expected a string, got " + type(parameter_55_name).__name__)
 
         parameter_55_value = d.pop("Parameter55.Value", UNSET)
+        if not isinstance(parameter_55_value, str | Unset):
+            raise TypeError("Parameter55.Value: expected a string, got " + type(parameter_55_value).__name__)
 
         parameter_56_name = d.pop("Parameter56.Name", UNSET)
+        if not isinstance(parameter_56_name, str | Unset):
+            raise TypeError("Parameter56.Name: expected a string, got " + type(parameter_56_name).__name__)
 
         parameter_56_value = d.pop("Parameter56.Value", UNSET)
+        if not isinstance(parameter_56_value, str | Unset):
+            raise TypeError("Parameter56.Value: expected a string, got " + type(parameter_56_value).__name__)
 
         parameter_57_name = d.pop("Parameter57.Name", UNSET)
+        if not isinstance(parameter_57_name, str | Unset):
+            raise TypeError("Parameter57.Name: expected a string, got " + type(parameter_57_name).__name__)
 
         parameter_57_value = d.pop("Parameter57.Value", UNSET)
+        if not isinstance(parameter_57_value, str | Unset):
+            raise TypeError("Parameter57.Value: expected a string, got " + type(parameter_57_value).__name__)
 
         parameter_58_name = d.pop("Parameter58.Name", UNSET)
+        if not isinstance(parameter_58_name, str | Unset):
+            raise TypeError("Parameter58.Name: expected a string, got " + type(parameter_58_name).__name__)
 
         parameter_58_value = d.pop("Parameter58.Value", UNSET)
+        if not isinstance(parameter_58_value, str | Unset):
+            raise TypeError("Parameter58.Value: expected a string, got " + type(parameter_58_value).__name__)
 
         parameter_59_name = d.pop("Parameter59.Name", UNSET)
+        if not isinstance(parameter_59_name, str | Unset):
+            raise TypeError("Parameter59.Name: expected a string, got " + type(parameter_59_name).__name__)
 
         parameter_59_value = d.pop("Parameter59.Value", UNSET)
+        if not isinstance(parameter_59_value, str | Unset):
+            raise TypeError("Parameter59.Value: expected a string, got " + type(parameter_59_value).__name__)
 
         parameter_60_name = d.pop("Parameter60.Name", UNSET)
+        if not isinstance(parameter_60_name, str | Unset):
+            raise TypeError("Parameter60.Name: expected a string, got " + type(parameter_60_name).__name__)
 
         parameter_60_value = d.pop("Parameter60.Value", UNSET)
+        if not isinstance(parameter_60_value, str | Unset):
+            raise TypeError("Parameter60.Value: expected a string, got " + type(parameter_60_value).__name__)
 
         parameter_61_name = d.pop("Parameter61.Name", UNSET)
+        if not isinstance(parameter_61_name, str | Unset):
+            raise TypeError("Parameter61.Name: expected a string, got " + type(parameter_61_name).__name__)
 
         parameter_61_value = d.pop("Parameter61.Value", UNSET)
+        if not isinstance(parameter_61_value, str | Unset):
+            raise TypeError("Parameter61.Value: expected a string, got " + type(parameter_61_value).__name__)
 
         parameter_62_name = d.pop("Parameter62.Name", UNSET)
+        if not isinstance(parameter_62_name, str | Unset):
+            raise TypeError("Parameter62.Name: expected a string, got " + type(parameter_62_name).__name__)
 
         parameter_62_value = d.pop("Parameter62.Value", UNSET)
+        if not isinstance(parameter_62_value, str | Unset):
+            raise TypeError("Parameter62.Value: expected a string, got " + type(parameter_62_value).__name__)
 
         parameter_63_name = d.pop("Parameter63.Name", UNSET)
+        if not isinstance(parameter_63_name, str | Unset):
+            raise TypeError("Parameter63.Name: expected a string, got " + type(parameter_63_name).__name__)
 
         parameter_63_value = d.pop("Parameter63.Value", UNSET)
+        if not isinstance(parameter_63_value, str | Unset):
+            raise TypeError("Parameter63.Value: expected a string, got " + type(parameter_63_value).__name__)
 
         parameter_64_name = d.pop("Parameter64.Name", UNSET)
+        if not isinstance(parameter_64_name, str | Unset):
+            raise TypeError("Parameter64.Name: expected a string, got " + type(parameter_64_name).__name__)
 
         parameter_64_value = d.pop("Parameter64.Value", UNSET)
+        if not isinstance(parameter_64_value, str | Unset):
+            raise TypeError("Parameter64.Value: expected a string, got " + type(parameter_64_value).__name__)
 
         parameter_65_name = d.pop("Parameter65.Name", UNSET)
+        if not isinstance(parameter_65_name, str | Unset):
+            raise TypeError("Parameter65.Name: expected a string, got " + type(parameter_65_name).__name__)
 
         parameter_65_value = d.pop("Parameter65.Value", UNSET)
+        if not isinstance(parameter_65_value, str | Unset):
+            raise TypeError("Parameter65.Value: expected a string, got " + type(parameter_65_value).__name__)
 
         parameter_66_name = d.pop("Parameter66.Name", UNSET)
+        if not isinstance(parameter_66_name, str | Unset):
+            raise TypeError("Parameter66.Name: expected a string, got " + type(parameter_66_name).__name__)
 
         parameter_66_value = d.pop("Parameter66.Value", UNSET)
+        if not isinstance(parameter_66_value, str | Unset):
+            raise TypeError("Parameter66.Value: expected a string, got " + type(parameter_66_value).__name__)
 
         parameter_67_name = d.pop("Parameter67.Name", UNSET)
+        if not isinstance(parameter_67_name, str | Unset):
+            raise TypeError("Parameter67.Name: expected a string, got " + type(parameter_67_name).__name__)
 
         parameter_67_value = d.pop("Parameter67.Value", UNSET)
+        if not isinstance(parameter_67_value, str | Unset):
+            raise TypeError("Parameter67.Value: expected a string, got " + type(parameter_67_value).__name__)
 
         parameter_68_name = d.pop("Parameter68.Name", UNSET)
+        if not isinstance(parameter_68_name, str | Unset):
+            raise TypeError("Parameter68.Name: expected a string, got " + type(parameter_68_name).__name__)
 
         parameter_68_value = d.pop("Parameter68.Value", UNSET)
+        if not isinstance(parameter_68_value, str | Unset):
+            raise TypeError("Parameter68.Value: expected a string, got " + type(parameter_68_value).__name__)
 
         parameter_69_name = d.pop("Parameter69.Name", UNSET)
+        if not isinstance(parameter_69_name, str | Unset):
+            raise TypeError("Parameter69.Name: expected a string, got " + type(parameter_69_name).__name__)
 
         parameter_69_value = d.pop("Parameter69.Value", UNSET)
+        if not isinstance(parameter_69_value, str | Unset):
+            raise TypeError("Parameter69.Value: expected a string, got " + type(parameter_69_value).__name__)
 
         parameter_70_name = d.pop("Parameter70.Name", UNSET)
+        if not isinstance(parameter_70_name, str | Unset):
+            raise TypeError("Parameter70.Name: expected a string, got " + type(parameter_70_name).__name__)
 
         parameter_70_value = d.pop("Parameter70.Value", UNSET)
+        if not isinstance(parameter_70_value, str | Unset):
+            raise TypeError("Parameter70.Value: expected a string, got " + type(parameter_70_value).__name__)
 
         parameter_71_name = d.pop("Parameter71.Name", UNSET)
+        if not isinstance(parameter_71_name, str | Unset):
+            raise TypeError("Parameter71.Name: expected a string, got " + type(parameter_71_name).__name__)
 
         parameter_71_value = d.pop("Parameter71.Value", UNSET)
+        if not isinstance(parameter_71_value, str | Unset):
+            raise TypeError("Parameter71.Value: expected a string, got " + type(parameter_71_value).__name__)
 
         parameter_72_name = d.pop("Parameter72.Name", UNSET)
+        if not isinstance(parameter_72_name, str | Unset):
+            raise TypeError("Parameter72.Name: expected a string, got " + type(parameter_72_name).__name__)
 
         parameter_72_value = d.pop("Parameter72.Value", UNSET)
+        if not isinstance(parameter_72_value, str | Unset):
+            raise TypeError("Parameter72.Value: expected a string, got " + type(parameter_72_value).__name__)
 
         parameter_73_name = d.pop("Parameter73.Name", UNSET)
+        if not isinstance(parameter_73_name, str | Unset):
+            raise TypeError("Parameter73.Name: expected a string, got " + type(parameter_73_name).__name__)
 
         parameter_73_value = d.pop("Parameter73.Value", UNSET)
+        if not isinstance(parameter_73_value, str | Unset):
+            raise TypeError("Parameter73.Value: expected a string, got " + type(parameter_73_value).__name__)
 
         parameter_74_name = d.pop("Parameter74.Name", UNSET)
+        if not isinstance(parameter_74_name, str | Unset):
+            raise TypeError("Parameter74.Name: expected a string, got " + type(parameter_74_name).__name__)
 
         parameter_74_value = d.pop("Parameter74.Value", UNSET)
+        if not isinstance(parameter_74_value, str | Unset):
+            raise TypeError("Parameter74.Value: expected a string, got " + type(parameter_74_value).__name__)
 
         parameter_75_name = d.pop("Parameter75.Name", UNSET)
+        if not isinstance(parameter_75_name, str | Unset):
+            raise TypeError("Parameter75.Name: expected a string, got " + type(parameter_75_name).__name__)
 
         parameter_75_value = d.pop("Parameter75.Value", UNSET)
+        if not isinstance(parameter_75_value, str | Unset):
+            raise TypeError("Parameter75.Value: expected a string, got " + type(parameter_75_value).__name__)
 
         parameter_76_name = d.pop("Parameter76.Name", UNSET)
+        if not isinstance(parameter_76_name, str | Unset):
+            raise TypeError("Parameter76.Name: expected a string, got " + type(parameter_76_name).__name__)
 
         parameter_76_value = d.pop("Parameter76.Value", UNSET)
+        if not isinstance(parameter_76_value, str | Unset):
+            raise TypeError("Parameter76.Value: expected a string, got " + type(parameter_76_value).__name__)
 
         parameter_77_name = d.pop("Parameter77.Name", UNSET)
+        if not isinstance(parameter_77_name, str | Unset):
+            raise TypeError("Parameter77.Name: expected a string, got " + type(parameter_77_name).__name__)
 
         parameter_77_value = d.pop("Parameter77.Value", UNSET)
+        if not isinstance(parameter_77_value, str | Unset):
+            raise TypeError("Parameter77.Value: expected a string, got " + type(parameter_77_value).__name__)
 
         parameter_78_name = d.pop("Parameter78.Name", UNSET)
+        if not isinstance(parameter_78_name, str | Unset):
+            raise TypeError("Parameter78.Name: expected a string, got " + type(parameter_78_name).__name__)
 
         parameter_78_value = d.pop("Parameter78.Value", UNSET)
+        if not isinstance(parameter_78_value, str | Unset):
+            raise TypeError("Parameter78.Value: expected a string, got " + type(parameter_78_value).__name__)
 
         parameter_79_name = d.pop("Parameter79.Name", UNSET)
+        if not isinstance(parameter_79_name, str | Unset):
+            raise TypeError("Parameter79.Name: expected a string, got " + type(parameter_79_name).__name__)
 
         parameter_79_value = d.pop("Parameter79.Value", UNSET)
+        if not isinstance(parameter_79_value, str | Unset):
+            raise TypeError("Parameter79.Value: expected a string, got " + type(parameter_79_value).__name__)
 
         parameter_80_name = d.pop("Parameter80.Name", UNSET)
+        if not isinstance(parameter_80_name, str | Unset):
+            raise TypeError("Parameter80.Name: expected a string, got " + type(parameter_80_name).__name__)
 
         parameter_80_value = d.pop("Parameter80.Value", UNSET)
+        if not isinstance(parameter_80_value, str | Unset):
+            raise TypeError("Parameter80.Value: expected a string, got " + type(parameter_80_value).__name__)
 
         parameter_81_name = d.pop("Parameter81.Name", UNSET)
+        if not isinstance(parameter_81_name, str | Unset):
+            raise TypeError("Parameter81.Name: expected a string, got " + type(parameter_81_name).__name__)
 
         parameter_81_value = d.pop("Parameter81.Value", UNSET)
+        if not isinstance(parameter_81_value, str | Unset):
+            raise TypeError("Parameter81.Value: expected a string, got " + type(parameter_81_value).__name__)
 
         parameter_82_name = d.pop("Parameter82.Name", UNSET)
+        if not isinstance(parameter_82_name, str | Unset):
+            raise TypeError("Parameter82.Name: expected a string, got " + type(parameter_82_name).__name__)
 
         parameter_82_value = d.pop("Parameter82.Value", UNSET)
+        if not isinstance(parameter_82_value, str | Unset):
+            raise TypeError("Parameter82.Value: expected a string, got " + type(parameter_82_value).__name__)
 
         parameter_83_name = d.pop("Parameter83.Name", UNSET)
+        if not isinstance(parameter_83_name, str | Unset):
+            raise TypeError("Parameter83.Name: expected a string, got " + type(parameter_83_name).__name__)
 
         parameter_83_value = d.pop("Parameter83.Value", UNSET)
+        if not isinstance(parameter_83_value, str | Unset):
+            raise TypeError("Parameter83.Value: expected a string, got " + type(parameter_83_value).__name__)
 
         parameter_84_name = d.pop("Parameter84.Name", UNSET)
+        if not isinstance(parameter_84_name, str | Unset):
+            raise TypeError("Parameter84.Name: expected a string, got " + type(parameter_84_name).__name__)
 
         parameter_84_value = d.pop("Parameter84.Value", UNSET)
+        if not isinstance(parameter_84_value, str | Unset):
+            raise TypeError("Parameter84.Value: expected a string, got " + type(parameter_84_value).__name__)
 
         parameter_85_name = d.pop("Parameter85.Name", UNSET)
+        if not isinstance(parameter_85_name, str | Unset):
+            raise TypeError("Parameter85.Name: expected a string, got " + type(parameter_85_name).__name__)
 
         parameter_85_value = d.pop("Parameter85.Value", UNSET)
+        if not isinstance(parameter_85_value, str | Unset):
+            raise TypeError("Parameter85.Value: expected a string, got " + type(parameter_85_value).__name__)
 
         parameter_86_name = d.pop("Parameter86.Name", UNSET)
+        if not isinstance(parameter_86_name, str | Unset):
+            raise TypeError("Parameter86.Name: expected a string, got " + type(parameter_86_name).__name__)
 
         parameter_86_value = d.pop("Parameter86.Value", UNSET)
+        if not isinstance(parameter_86_value, str | Unset):
+            raise TypeError("Parameter86.Value: expected a string, got " + type(parameter_86_value).__name__)
 
         parameter_87_name = d.pop("Parameter87.Name", UNSET)
+        if not isinstance(parameter_87_name, str | Unset):
+            raise TypeError("Parameter87.Name: expected a string, got " + type(parameter_87_name).__name__)
 
         parameter_87_value = d.pop("Parameter87.Value", UNSET)
+        if not isinstance(parameter_87_value, str | Unset):
+            raise TypeError("Parameter87.Value: expected a string, got " + type(parameter_87_value).__name__)
 
         parameter_88_name = d.pop("Parameter88.Name", UNSET)
+        if not isinstance(parameter_88_name, str | Unset):
+            raise TypeError("Parameter88.Name: expected a string, got " + type(parameter_88_name).__name__)
 
         parameter_88_value = d.pop("Parameter88.Value", UNSET)
+        if not isinstance(parameter_88_value, str | Unset):
+            raise TypeError("Parameter88.Value: expected a string, got " + type(parameter_88_value).__name__)
 
         parameter_89_name = d.pop("Parameter89.Name", UNSET)
+        if not isinstance(parameter_89_name, str | Unset):
+            raise TypeError("Parameter89.Name: expected a string, got " + type(parameter_89_name).__name__)
 
         parameter_89_value = d.pop("Parameter89.Value", UNSET)
+        if not isinstance(parameter_89_value, str | Unset):
+            raise TypeError("Parameter89.Value: expected a string, got " + type(parameter_89_value).__name__)
 
         parameter_90_name = d.pop("Parameter90.Name", UNSET)
+        if not isinstance(parameter_90_name, str | Unset):
+            raise TypeError("Parameter90.Name: expected a string, got " + type(parameter_90_name).__name__)
 
         parameter_90_value = d.pop("Parameter90.Value", UNSET)
+        if not isinstance(parameter_90_value, str | Unset):
+            raise TypeError("Parameter90.Value: expected a string, got " + type(parameter_90_value).__name__)
 
         parameter_91_name = d.pop("Parameter91.Name", UNSET)
+        if not isinstance(parameter_91_name, str | Unset):
+            raise TypeError("Parameter91.Name: expected a string, got " + type(parameter_91_name).__name__)
 
         parameter_91_value = d.pop("Parameter91.Value", UNSET)
+        if not isinstance(parameter_91_value, str | Unset):
+            raise TypeError("Parameter91.Value: expected a string, got " + type(parameter_91_value).__name__)
 
         parameter_92_name = d.pop("Parameter92.Name", UNSET)
+        if not isinstance(parameter_92_name, str | Unset):
+            raise TypeError("Parameter92.Name: expected a string, got " + type(parameter_92_name).__name__)
 
         parameter_92_value = d.pop("Parameter92.Value", UNSET)
+        if not isinstance(parameter_92_value, str | Unset):
+            raise TypeError("Parameter92.Value: expected a string, got " + type(parameter_92_value).__name__)
 
         parameter_93_name = d.pop("Parameter93.Name", UNSET)
+        if not isinstance(parameter_93_name, str | Unset):
+            raise TypeError("Parameter93.Name: expected a string, got " + type(parameter_93_name).__name__)
 
         parameter_93_value = d.pop("Parameter93.Value", UNSET)
+        if not isinstance(parameter_93_value, str | Unset):
+            raise TypeError("Parameter93.Value: expected a string, got " + type(parameter_93_value).__name__)
 
         parameter_94_name = d.pop("Parameter94.Name", UNSET)
+        if not isinstance(parameter_94_name, str | Unset):
+            raise TypeError("Parameter94.Name: expected a string, got " + type(parameter_94_name).__name__)
 
         parameter_94_value = d.pop("Parameter94.Value", UNSET)
+        if not isinstance(parameter_94_value, str | Unset):
+            raise TypeError("Parameter94.Value: expected a string, got " + type(parameter_94_value).__name__)
 
         parameter_95_name = d.pop("Parameter95.Name", UNSET)
+        if not isinstance(parameter_95_name, str | Unset):
+            raise TypeError("Parameter95.Name: expected a string, got " + type(parameter_95_name).__name__)
 
         parameter_95_value = d.pop("Parameter95.Value", UNSET)
+        if not isinstance(parameter_95_value, str | Unset):
+            raise TypeError("Parameter95.Value: expected a string, got " + type(parameter_95_value).__name__)
 
         parameter_96_name = d.pop("Parameter96.Name", UNSET)
+        if not isinstance(parameter_96_name, str | Unset):
+            raise TypeError("Parameter96.Name: expected a string, got " + type(parameter_96_name).__name__)
 
         parameter_96_value = d.pop("Parameter96.Value", UNSET)
+        if not isinstance(parameter_96_value, str | Unset):
+            raise TypeError("Parameter96.Value: expected a string, got " + type(parameter_96_value).__name__)
 
         parameter_97_name = d.pop("Parameter97.Name", UNSET)
+        if not isinstance(parameter_97_name, str | Unset):
+            raise TypeError("Parameter97.Name: expected a string, got " + type(parameter_97_name).__name__)
 
         parameter_97_value = d.pop("Parameter97.Value", UNSET)
+        if not isinstance(parameter_97_value, str | Unset):
+            raise TypeError("Parameter97.Value: expected a string, got " + type(parameter_97_value).__name__)
 
         parameter_98_name = d.pop("Parameter98.Name", UNSET)
+        if not isinstance(parameter_98_name, str | Unset):
+            raise TypeError("Parameter98.Name: expected a string, got " + type(parameter_98_name).__name__)
 
         parameter_98_value = d.pop("Parameter98.Value", UNSET)
+        if not isinstance(parameter_98_value, str | Unset):
+            raise TypeError("Parameter98.Value: expected a string, got " + type(parameter_98_value).__name__)
 
         parameter_99_name = d.pop("Parameter99.Name", UNSET)
+        if not isinstance(parameter_99_name, str | Unset):
+            raise TypeError("Parameter99.Name: expected a string, got " + type(parameter_99_name).__name__)
 
         parameter_99_value = d.pop("Parameter99.Value", UNSET)
+        if not isinstance(parameter_99_value, str | Unset):
+            raise TypeError("Parameter99.Value: expected a string, got " + type(parameter_99_value).__name__)
 
         create_stream_body = cls(
             url=url,

@@ -23,7 +23,12 @@ def _rfc2822_to_datetime(value: str | None | Unset) -> _datetime | None:
     """
     if value is None or isinstance(value, Unset):
         return None
-    parsed = _parsedate_to_datetime(value)
+    try:
+        parsed = _parsedate_to_datetime(value)
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
+        # The standard library lets some malformed dates out as other exceptions (a year too large
+        # raises OverflowError); callers get the one exception this property documents.
+        raise ValueError(f"not an RFC 2822 date: {value!r}") from exc
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_timezone.utc)
 
 
@@ -106,6 +111,9 @@ class Stream:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        # JSON of another shape (a list, a string...) must not reach dict(): dict([["sid", 1]]) succeeds.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError("expected a JSON object, got " + type(src_dict).__name__)
         d = dict(src_dict)
 
         def _parse_sid(data: object) -> None | str:
@@ -115,12 +123,18 @@ class Stream:
 
         sid = _parse_sid(d.pop("sid"))
 
+        if not isinstance(sid, None | str):
+            raise TypeError("sid: expected null or a string, got " + type(sid).__name__)
+
         def _parse_account_sid(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
         account_sid = _parse_account_sid(d.pop("account_sid"))
+
+        if not isinstance(account_sid, None | str):
+            raise TypeError("account_sid: expected null or a string, got " + type(account_sid).__name__)
 
         def _parse_call_sid(data: object) -> None | str:
             if data is None:
@@ -129,12 +143,18 @@ class Stream:
 
         call_sid = _parse_call_sid(d.pop("call_sid"))
 
+        if not isinstance(call_sid, None | str):
+            raise TypeError("call_sid: expected null or a string, got " + type(call_sid).__name__)
+
         def _parse_name(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
         name = _parse_name(d.pop("name"))
+
+        if not isinstance(name, None | str):
+            raise TypeError("name: expected null or a string, got " + type(name).__name__)
 
         status = check_stream_status(d.pop("status"))
 
@@ -145,12 +165,18 @@ class Stream:
 
         date_updated = _parse_date_updated(d.pop("date_updated"))
 
+        if not isinstance(date_updated, None | str):
+            raise TypeError("date_updated: expected null or a string, got " + type(date_updated).__name__)
+
         def _parse_uri(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
         uri = _parse_uri(d.pop("uri"))
+
+        if not isinstance(uri, None | str):
+            raise TypeError("uri: expected null or a string, got " + type(uri).__name__)
 
         stream = cls(
             sid=sid,

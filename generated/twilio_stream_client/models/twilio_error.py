@@ -58,16 +58,29 @@ class TwilioError:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        # JSON of another shape (a list, a string...) must not reach dict(): dict([["sid", 1]]) succeeds.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError("expected a JSON object, got " + type(src_dict).__name__)
         d = dict(src_dict)
         code = d.pop("code")
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError("code: expected an integer, got " + type(code).__name__)
 
         message = d.pop("message")
+        if not isinstance(message, str):
+            raise TypeError("message: expected a string, got " + type(message).__name__)
 
         more_info = d.pop("more_info")
+        if not isinstance(more_info, str):
+            raise TypeError("more_info: expected a string, got " + type(more_info).__name__)
 
         status = d.pop("status")
+        if isinstance(status, bool) or not isinstance(status, int):
+            raise TypeError("status: expected an integer, got " + type(status).__name__)
 
         detail = d.pop("detail", UNSET)
+        if not isinstance(detail, str | Unset):
+            raise TypeError("detail: expected a string, got " + type(detail).__name__)
 
         twilio_error = cls(
             code=code,

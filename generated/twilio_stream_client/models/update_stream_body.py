@@ -35,6 +35,9 @@ class UpdateStreamBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        # JSON of another shape (a list, a string...) must not reach dict(): dict([["sid", 1]]) succeeds.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError("expected a JSON object, got " + type(src_dict).__name__)
         d = dict(src_dict)
         status = check_stream_update_status(d.pop("Status"))
 

@@ -102,14 +102,17 @@ def sync_detailed(
     Stream answers with `status` `in-progress`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
         body (CreateStreamBody): The form body of a start. Custom parameters travel as pairs
             `Parameter<N>.Name` and `Parameter<N>.Value`, N from 1 to 99; Twilio hands them to your
             WebSocket server in the `start` message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -142,14 +145,17 @@ def sync(
     Stream answers with `status` `in-progress`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
         body (CreateStreamBody): The form body of a start. Custom parameters travel as pairs
             `Parameter<N>.Name` and `Parameter<N>.Value`, N from 1 to 99; Twilio hands them to your
             WebSocket server in the `start` message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -177,14 +183,17 @@ async def asyncio_detailed(
     Stream answers with `status` `in-progress`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
         body (CreateStreamBody): The form body of a start. Custom parameters travel as pairs
             `Parameter<N>.Name` and `Parameter<N>.Value`, N from 1 to 99; Twilio hands them to your
             WebSocket server in the `start` message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -215,14 +224,17 @@ async def asyncio(
     Stream answers with `status` `in-progress`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
         body (CreateStreamBody): The form body of a start. Custom parameters travel as pairs
             `Parameter<N>.Name` and `Parameter<N>.Value`, N from 1 to 99; Twilio hands them to your
             WebSocket server in the `start` message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:

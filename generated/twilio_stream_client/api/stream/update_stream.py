@@ -105,13 +105,18 @@ def sync_detailed(
     resource. The Stream answers with `status` `stopped`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
-        sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
+        sid (str): The SID of the Stream resource to be stopped (`MZ` followed by 32 hex digits),
+            or the `name` given to it when it was created. The client percent-encodes it, so a name
+            may hold any character, `/` included.
         body (UpdateStreamBody): The form body of a stop.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -146,13 +151,18 @@ def sync(
     resource. The Stream answers with `status` `stopped`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
-        sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
+        sid (str): The SID of the Stream resource to be stopped (`MZ` followed by 32 hex digits),
+            or the `name` given to it when it was created. The client percent-encodes it, so a name
+            may hold any character, `/` included.
         body (UpdateStreamBody): The form body of a stop.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -182,13 +192,18 @@ async def asyncio_detailed(
     resource. The Stream answers with `status` `stopped`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
-        sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
+        sid (str): The SID of the Stream resource to be stopped (`MZ` followed by 32 hex digits),
+            or the `name` given to it when it was created. The client percent-encodes it, so a name
+            may hold any character, `/` included.
         body (UpdateStreamBody): The form body of a stop.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -221,13 +236,18 @@ async def asyncio(
     resource. The Stream answers with `status` `stopped`.
 
     Args:
-        account_sid (str):
-        call_sid (str):
-        sid (str):
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account)
+            that created this Stream resource.
+        call_sid (str): The SID of the [Call](https://www.twilio.com/docs/voice/api/call-resource)
+            the Stream resource is associated with.
+        sid (str): The SID of the Stream resource to be stopped (`MZ` followed by 32 hex digits),
+            or the `name` given to it when it was created. The client percent-encodes it, so a name
+            may hold any character, `/` included.
         body (UpdateStreamBody): The form body of a stop.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnparseableResponse: If a documented status comes with a body that is not JSON of its schema.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
