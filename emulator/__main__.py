@@ -1,0 +1,117 @@
+"""``python -m emulator``: serve the Stream emulator with uvicorn (``--help`` lists the options).
+
+The options travel to the workers as environment variables (see ``emulator.settings``), so one worker
+and several build the same app the same way.
+"""
+
+import argparse
+import ipaddress
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+
+from emulator.accounts import ACCOUNTS_FILE_ENV, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts, CredentialsError
+from emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # another host name: it may resolve to anything
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """One line per record on stderr; ``emulator.access`` is the access log (one line per request)."""
+
+    def to_stderr(formatter: str) -> dict[str, str]:
+        return {"class": "logging.StreamHandler", "formatter": formatter, "stream": "ext://sys.stderr"}
+
+    def logger(handler: str) -> dict[str, Any]:
+        return {"handlers": [handler], "level": level.upper(), "propagate": False}
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+            # emulator.access formats its own lines (same shape) and hands them over in batches.
+            "as_is": {"format": "%(message)s"},
+        },
+        "handlers": {"stderr": to_stderr("line"), "access": to_stderr("as_is")},
+        "loggers": {"uvicorn": logger("stderr"), "emulator": logger("stderr"), "emulator.access": logger("access")},
+    }
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description="A local emulator of Twilio's Stream resource (start and stop Media Streams).",
+        epilog=(
+            "Credentials: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, and/or --accounts-file; without any, "
+            f"the local defaults {DEFAULT_ACCOUNT_SID} / {DEFAULT_AUTH_TOKEN}, loopback only."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on, 0 for any (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get(DB_ENV, DEFAULT_DB),
+        help=f"SQLite file of the Streams, or {MEMORY_DB} to keep nothing (default: %(default)s, or ${DB_ENV})",
+    )
+    parser.add_argument(
+        "--accounts-file",
+        default=os.environ.get(ACCOUNTS_FILE_ENV),
+        help=f"file of ACCOUNT_SID:AUTH_TOKEN lines, one per account (or ${ACCOUNTS_FILE_ENV})",
+    )
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(default: %(default)s)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.workers < 1:
+        cli.error("--workers must be at least 1")
+    if args.workers > 1 and args.db == MEMORY_DB:
+        cli.error(f"--workers {args.workers} needs a --db file to share: {MEMORY_DB} is one per process")
+    if args.accounts_file:
+        os.environ[ACCOUNTS_FILE_ENV] = args.accounts_file
+    os.environ[DB_ENV] = args.db
+    try:
+        accounts = Accounts.from_environment()
+    except CredentialsError as error:
+        cli.error(str(error))
+    if accounts.are_defaults and not is_loopback(args.host):
+        cli.error(
+            f"refusing to listen on {args.host} with the default credentials: "
+            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or --accounts-file"
+        )
+    uvicorn.run(
+        "emulator.app:create_app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        http="emulator.protocol:TwilioHttpToolsProtocol",
+        loop="uvloop",
+        lifespan="on",
+        access_log=False,  # emulator.access writes its own line, with the path escaped
+        log_config=logging_config(args.log_level),
+        log_level=args.log_level,
+        server_header=False,
+        proxy_headers=False,  # clients connect directly: no X-Forwarded-For to trust or parse
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""What the emulator enforces, read from ``openapi.yaml`` so that no API fact is typed twice.
+
+The patterns of the path SIDs, the enums and the field names of the two form bodies, and the list of
+operations all come from the contract at the root of the repository.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation of the contract: its method, path template and operationId."""
+
+    method: str
+    path: str
+    operation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormBody:
+    """The fields a form body may hold, which of them are required, and their enums and uri formats."""
+
+    fields: frozenset[str]
+    required: tuple[str, ...]
+    enums: dict[str, tuple[str, ...]]
+    uri_fields: frozenset[str]
+    defaults: dict[str, str]
+
+
+def _load() -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document: dict[str, Any] = yaml.load(CONTRACT_PATH.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    return document
+
+
+_DOCUMENT = _load()
+_COMPONENTS: dict[str, Any] = _DOCUMENT["components"]
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local ``$ref`` (``#/components/...``) to the node it names."""
+    while "$ref" in node:
+        target: Any = _DOCUMENT
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _pattern(schema: dict[str, Any]) -> re.Pattern[str]:
+    # The contract's patterns are anchored with ^...$; fullmatch() is used with them because Python's
+    # `$` also matches before a trailing newline, which JSON Schema's does not.
+    return re.compile(schema["pattern"])
+
+
+def _form_body(schema_name: str) -> FormBody:
+    schema = _COMPONENTS["schemas"][schema_name]
+    enums: dict[str, tuple[str, ...]] = {}
+    uri_fields: set[str] = set()
+    defaults: dict[str, str] = {}
+    for field, field_schema in schema["properties"].items():
+        resolved = _resolve(field_schema)
+        # OpenAPI 3.1 lets `default` sit beside a $ref; the referenced schema may carry one too.
+        default = field_schema.get("default", resolved.get("default"))
+        if default is not None:
+            defaults[field] = str(default)
+        if "enum" in resolved:
+            enums[field] = tuple(resolved["enum"])
+        if resolved.get("format") == "uri":
+            uri_fields.add(field)
+    return FormBody(
+        fields=frozenset(schema["properties"]),
+        required=tuple(schema.get("required", ())),
+        enums=enums,
+        uri_fields=frozenset(uri_fields),
+        defaults=defaults,
+    )
+
+
+def _operations() -> tuple[Operation, ...]:
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    return tuple(
+        Operation(method.upper(), path, item["operationId"])
+        for path, path_item in _DOCUMENT["paths"].items()
+        for method, item in path_item.items()
+        if method in methods
+    )
+
+
+ACCOUNT_SID = _pattern(_COMPONENTS["parameters"]["AccountSid"]["schema"])
+CALL_SID = _pattern(_COMPONENTS["parameters"]["CallSid"]["schema"])
+STREAM_SID = _pattern(_COMPONENTS["schemas"]["Stream"]["properties"]["sid"])
+STREAM_FIELDS: tuple[str, ...] = tuple(_COMPONENTS["schemas"]["Stream"]["properties"])
+STREAM_STATUSES: tuple[str, ...] = tuple(_COMPONENTS["schemas"]["StreamStatus"]["enum"])
+CREATE_BODY = _form_body("CreateStreamBody")
+UPDATE_BODY = _form_body("UpdateStreamBody")
+OPERATIONS = _operations()
+# The names of the headers every answer must carry, in the contract's words (WWW-Authenticate is 401 only).
+RESPONSE_HEADER_NAMES: frozenset[str] = frozenset(_COMPONENTS["headers"])
+
+IN_PROGRESS, STOPPED = "in-progress", "stopped"
+assert {IN_PROGRESS, STOPPED} == set(STREAM_STATUSES), "openapi.yaml changed the Stream statuses"

@@ -1,0 +1,90 @@
+"""Reading and decoding what the client sent: the body, its form fields and the path segments.
+
+Everything here is strict on purpose: a malformed escape (``%zz``), bytes that are not UTF-8 or a
+repeated field are rejected rather than guessed at, so that a value is never stored in a form the
+client did not mean.
+"""
+
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from emulator import errors
+from emulator.errors import ApiError
+
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def percent_decode(text: str, *, plus_is_space: bool = False) -> str:
+    """Decode ``%XX`` escapes as UTF-8; raise ValueError on a malformed escape or invalid UTF-8.
+
+    ``+`` means a space in a form body (``plus_is_space``) but is itself in a path.
+    """
+    if plus_is_space and "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    if _BAD_ESCAPE.search(text):
+        raise ValueError("malformed percent-encoding")
+    return unquote_to_bytes(text).decode("utf-8")  # UnicodeDecodeError is a ValueError
+
+
+def check_content_type(content_type: str | None) -> None:
+    """Accept ``application/x-www-form-urlencoded`` with no charset or with ``charset=utf-8``."""
+    if content_type is None:
+        raise ApiError(errors.UNSUPPORTED_CONTENT_TYPE)
+    media_type, _, parameters = content_type.partition(";")
+    if media_type.strip().lower() != FORM_CONTENT_TYPE:
+        raise ApiError(errors.UNSUPPORTED_CONTENT_TYPE)
+    for parameter in parameters.split(";"):
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise ApiError(errors.UNSUPPORTED_CONTENT_TYPE)
+
+
+async def read_body(receive: Receive, content_length: int | None, limit: int) -> bytes:
+    """The whole request body, or 413 as soon as it is known to exceed ``limit`` bytes."""
+    if content_length is not None and content_length > limit:
+        raise ApiError(errors.BODY_TOO_LARGE, limit=limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            # The client went away before sending its whole body; nobody is left to answer.
+            raise ApiError(errors.MALFORMED_REQUEST)
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(errors.BODY_TOO_LARGE, limit=limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parse_form(body: bytes, allowed: frozenset[str]) -> dict[str, str]:
+    """The fields of a form body; 400 for non-UTF-8 bytes, bad escapes, unknown or repeated fields."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(errors.MALFORMED_FORM) from None
+    fields: dict[str, str] = {}
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        raw_key, _, raw_value = pair.partition("=")
+        try:
+            key = percent_decode(raw_key, plus_is_space=True)
+            value = percent_decode(raw_value, plus_is_space=True)
+        except ValueError:
+            raise ApiError(errors.MALFORMED_FORM) from None
+        if key not in allowed:
+            raise ApiError(errors.UNKNOWN_PARAMETER, parameter=key)
+        if key in fields:
+            raise ApiError(errors.REPEATED_PARAMETER, parameter=key)
+        fields[key] = value
+    return fields

@@ -1,0 +1,83 @@
+"""The edge of every answer: the CORS headers, one access-log line, and no answer without Twilio JSON.
+
+It is the outermost layer of the app (see ``emulator.app.EmulatorApp``) and lets no exception out:
+whatever happens below, the client gets a Twilio-shaped error, never a traceback, and the traceback
+goes to the ``emulator.error`` log (which never holds a request header).
+"""
+
+import logging
+import sqlite3
+from time import perf_counter
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from emulator import errors
+from emulator.access_log import access_log
+from emulator.cors import RAW_CORS_HEADERS
+
+error_log = logging.getLogger("emulator.error")
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    if not access_log.enabled():
+        return
+    target: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    client = scope.get("client")
+    access_log.add(
+        f"{client[0]}:{client[1]}" if client else "-",
+        scope["method"].encode("latin-1"),
+        target,
+        status,
+        perf_counter() - started,
+    )
+
+
+def _unexpected(exc: Exception) -> errors.TwilioError:
+    # Another worker holding the write lock past busy_timeout: the client may retry, as after a 429.
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return errors.STORE_BUSY
+    error_log.error("unexpected %s while answering a request", type(exc).__name__, exc_info=exc)
+    return errors.INTERNAL_ERROR
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = perf_counter()
+        status = 0
+
+        async def send_with_cors(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), *RAW_CORS_HEADERS]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_cors)
+        except Exception as exc:  # the last line of defence: answer in Twilio's words, log for us
+            error = _unexpected(exc)
+            if not status:
+                await _send_error(send_with_cors, error)
+            # After the response started there is nothing left to tell the client; the log has it.
+        finally:
+            _log_request(scope, status, started)
+
+
+async def _send_error(send: Send, error: errors.TwilioError) -> None:
+    body = errors.render(error)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,31 @@
+"""What one emulator process needs to know; built from the environment so that every worker agrees.
+
+The command line turns its options into the ``EMULATOR_*`` variables below before uvicorn starts the
+workers, and each worker builds its app from them with :func:`emulator.app.create_app_from_environment`.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from emulator.accounts import Accounts
+
+DB_ENV = "EMULATOR_DB"
+DEFAULT_DB = "emulator.sqlite3"
+MEMORY_DB = ":memory:"
+# Twilio's Stream forms are small; a body beyond this is refused with 413 before it is read.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The accounts, the store file (``:memory:`` keeps nothing) and the body size limit."""
+
+    accounts: Accounts = field(default_factory=Accounts.defaults)
+    db: str = MEMORY_DB
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        return cls(accounts=Accounts.from_environment(environ), db=environ.get(DB_ENV, DEFAULT_DB))

@@ -1,0 +1,187 @@
+"""The Streams and their rules, kept in SQLite. No web framework here: the handlers call this.
+
+Durability: WAL with ``synchronous=FULL`` makes every commit reach the disk before the handler
+answers, so an acknowledged create or stop survives ``kill -9``. Several worker processes may share
+one file: each write runs in ``BEGIN IMMEDIATE`` (one writer at a time, checks and write atomic), and a
+partial unique index makes two in-progress Streams with one name on one call impossible even so.
+A stop of a Stream that is already stopped only reads.
+"""
+
+import json
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from emulator.contract import IN_PROGRESS, STOPPED
+
+# Twilio documents at most four uni-directional Streams at once on one call.
+MAX_STREAMS_IN_PROGRESS_PER_CALL = 4
+# How long a write waits for another process's write before giving up (then the client is told to retry).
+BUSY_TIMEOUT_MS = 5000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS streams (
+    id INTEGER PRIMARY KEY,
+    sid TEXT NOT NULL UNIQUE,
+    account_sid TEXT NOT NULL,
+    call_sid TEXT NOT NULL,
+    name TEXT,
+    status TEXT NOT NULL,
+    date_updated TEXT NOT NULL,
+    url TEXT NOT NULL,
+    track TEXT NOT NULL,
+    status_callback TEXT,
+    status_callback_method TEXT NOT NULL,
+    parameters TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS streams_of_call ON streams (account_sid, call_sid, status);
+CREATE INDEX IF NOT EXISTS streams_by_name ON streams (account_sid, call_sid, name);
+CREATE UNIQUE INDEX IF NOT EXISTS one_live_stream_per_name
+    ON streams (account_sid, call_sid, name) WHERE status = 'in-progress' AND name IS NOT NULL;
+"""
+_SELECT = "SELECT id, sid, account_sid, call_sid, name, status, date_updated FROM streams "
+_BY_SID = _SELECT + "WHERE sid = ? AND account_sid = ? AND call_sid = ?"
+# A name picks its in-progress Stream if there is one, else the latest one given that name.
+_BY_NAME = (
+    _SELECT
+    + "WHERE account_sid = ? AND call_sid = ? AND name = ? ORDER BY status = 'in-progress' DESC, id DESC LIMIT 1"
+)
+_BY_ID = _SELECT + "WHERE id = ?"
+_STOP = "UPDATE streams SET status = ?, date_updated = ? WHERE id = ? AND status = ?"
+_COUNT_IN_PROGRESS = "SELECT COUNT(*) FROM streams WHERE account_sid = ? AND call_sid = ? AND status = ?"
+_NAME_IN_PROGRESS = "SELECT 1 FROM streams WHERE account_sid = ? AND call_sid = ? AND name = ? AND status = ?"
+_INSERT = (
+    "INSERT INTO streams (sid, account_sid, call_sid, name, status, date_updated, url, track, "
+    "status_callback, status_callback_method, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """A Stream as the API shows it."""
+
+    sid: str
+    account_sid: str
+    call_sid: str
+    name: str | None
+    status: str
+    date_updated: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewStream:
+    """What a create asks for; the store adds the status and the time."""
+
+    sid: str
+    account_sid: str
+    call_sid: str
+    name: str | None
+    url: str
+    track: str
+    status_callback: str | None
+    status_callback_method: str
+    parameters: Mapping[str, str]
+
+
+class NameInUse(Exception):
+    """Another in-progress Stream of the call has this name."""
+
+
+class TooManyStreams(Exception):
+    """The call already has the most in-progress Streams it may have."""
+
+
+class DuplicateSid(Exception):
+    """The new SID is taken (a 128-bit random SID: the caller draws another)."""
+
+
+def _row_to_stream(row: tuple[int, str, str, str, str | None, str, str]) -> Stream:
+    return Stream(*row[1:])
+
+
+class Store:
+    """One SQLite connection (one per worker process); every method is one short transaction."""
+
+    def __init__(self, path: str) -> None:
+        # isolation_level=None: transactions are opened explicitly with BEGIN IMMEDIATE.
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=64)
+        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = FULL")
+        # Each statement is idempotent and atomic, so workers starting together on one file agree.
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def create(self, new: NewStream, date_updated: str) -> Stream:
+        """Insert an in-progress Stream, unless its name is in use or the call is full."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            (in_progress,) = db.execute(_COUNT_IN_PROGRESS, (new.account_sid, new.call_sid, IN_PROGRESS)).fetchone()
+            if in_progress >= MAX_STREAMS_IN_PROGRESS_PER_CALL:
+                raise TooManyStreams
+            if (
+                new.name is not None
+                and db.execute(_NAME_IN_PROGRESS, (new.account_sid, new.call_sid, new.name, IN_PROGRESS)).fetchone()
+            ):
+                raise NameInUse
+            try:
+                db.execute(
+                    _INSERT,
+                    (
+                        new.sid,
+                        new.account_sid,
+                        new.call_sid,
+                        new.name,
+                        IN_PROGRESS,
+                        date_updated,
+                        new.url,
+                        new.track,
+                        new.status_callback,
+                        new.status_callback_method,
+                        json.dumps(new.parameters),
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                raise DuplicateSid from None
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return Stream(new.sid, new.account_sid, new.call_sid, new.name, IN_PROGRESS, date_updated)
+
+    def find(self, account_sid: str, call_sid: str, sid_or_name: str) -> Stream | None:
+        """The Stream of that call with this SID, else the one with this name (see ``_BY_NAME``)."""
+        row = self._find_row(account_sid, call_sid, sid_or_name)
+        return None if row is None else _row_to_stream(row)
+
+    def stop(self, account_sid: str, call_sid: str, sid_or_name: str, now: Callable[[], str]) -> Stream | None:
+        """Stop the Stream (by SID or name); None if there is none. Stopping a stopped one changes nothing.
+
+        ``now()`` gives the new ``date_updated``; it is only asked for when there is a transition.
+
+        Concurrent stops of one Stream make one transition: the UPDATE only applies to an in-progress
+        row, and every caller then reads the row that the single winner wrote.
+        """
+        row = self._find_row(account_sid, call_sid, sid_or_name)
+        if row is None:
+            return None
+        if row[5] == STOPPED:
+            return _row_to_stream(row)  # read only: nothing to write, nothing to wait for
+        # One statement in autocommit mode is its own (immediate) transaction.
+        self._db.execute(_STOP, (STOPPED, now(), row[0], IN_PROGRESS))
+        stopped = self._db.execute(_BY_ID, (row[0],)).fetchone()
+        return _row_to_stream(stopped)
+
+    def _find_row(
+        self, account_sid: str, call_sid: str, sid_or_name: str
+    ) -> tuple[int, str, str, str, str | None, str, str] | None:
+        row: tuple[int, str, str, str, str | None, str, str] | None = self._db.execute(
+            _BY_SID, (sid_or_name, account_sid, call_sid)
+        ).fetchone()
+        if row is None:
+            row = self._db.execute(_BY_NAME, (account_sid, call_sid, sid_or_name)).fetchone()
+        return row

@@ -1,0 +1,100 @@
+"""One escaped line per request, never a credential, written in batches (emulator/access_log.py)."""
+
+import asyncio
+import logging
+import re
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from emulator.access_log import AccessLog, escape_for_log
+from tests.emulator_server import AUTH_TOKEN, emulator_client, stream_path, streams_path
+
+LINE = re.compile(
+    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO emulator\.access \[\d+\] \S+ \"[A-Z]+ \S+\" \d{3} \d+\.\d\dms"
+)
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        line
+        for record in caplog.records
+        if record.name == "emulator.access"
+        for line in record.getMessage().split("\n")
+    ]
+
+
+@pytest.mark.anyio
+async def test_one_line_per_request_without_credentials(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="emulator.access")
+
+    async with emulator_client() as client:
+        await client.post(streams_path(), data={"Url": "wss://example.com/"})
+        await client.post(stream_path("a%0D%0Ab"), data={"Status": "stopped"})
+        await client.post(
+            stream_path("x"), data={"Status": "stopped"}, headers={"Authorization": "Basic c2VjcmV0"}, auth=httpx.Auth()
+        )
+
+    lines = _lines(caplog)
+    assert len(lines) == 3
+    assert all(LINE.fullmatch(line) for line in lines), lines
+    assert '"POST /2010-04-01/' in lines[0]
+    assert " 200 " in lines[0]
+    assert "/Streams/a%0D%0Ab.json" in lines[1]
+    assert " 404 " in lines[1]
+    assert " 401 " in lines[2]
+    assert not any("Basic" in line or AUTH_TOKEN in line or "c2VjcmV0" in line for line in lines)
+
+
+def test_lines_wait_for_a_batch_and_go_out_as_one_record(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="emulator.access")
+    log = AccessLog()
+
+    async def two_requests() -> None:
+        log.add("127.0.0.1:1", b"POST", b"/a", 200, 0.001)
+        log.add("127.0.0.1:1", b"POST", b"/b", 404, 0.002)
+        assert _lines(caplog) == []  # not yet: the flush is scheduled
+
+    asyncio.run(two_requests())
+    log.flush()
+
+    assert len(caplog.records) == 1
+    assert [line.split('"')[1] for line in _lines(caplog)] == ["POST /a", "POST /b"]
+
+
+def test_without_an_event_loop_a_line_goes_out_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="emulator.access")
+
+    AccessLog().add("-", b"POST", b"/", 400, 0.0)
+
+    assert len(_lines(caplog)) == 1
+
+
+@pytest.mark.anyio
+async def test_no_line_below_info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="emulator.access")
+
+    async with emulator_client() as client:
+        await client.post(streams_path(), data={"Url": "wss://example.com/"})
+
+    assert _lines(caplog) == []
+
+
+def test_escape_for_log_leaves_no_line_break_or_control_byte() -> None:
+    escaped = escape_for_log(b'/a\r\nFAKE 200 "x"\x00\x1b[31m\xff')
+
+    assert escaped.isprintable()
+    assert "\n" not in escaped
+    assert escaped == '/a\\r\\nFAKE 200 \\"x\\"\\x00\\x1b[31m\\xff'
+
+
+@given(st.binary())
+def test_any_bytes_escape_to_one_printable_line_with_no_bare_quote(raw: bytes) -> None:
+    escaped = escape_for_log(raw)
+
+    assert escaped.isascii()
+    assert escaped.isprintable()
+    # Read left to right: escapes (a backslash and one character) and plain characters, never a bare quote.
+    assert re.fullmatch(r'(?:\\.|[^"\\])*', escaped)

@@ -1,0 +1,98 @@
+"""Accounts, credentials files and basic authentication (emulator/accounts.py)."""
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from emulator.accounts import (
+    DEFAULT_ACCOUNT_SID,
+    DEFAULT_AUTH_TOKEN,
+    Accounts,
+    CredentialsError,
+    read_accounts_file,
+)
+
+SID, TOKEN = "AC" + "1" * 32, "token-1"
+OTHER_SID, OTHER_TOKEN = "AC" + "2" * 32, "token:2"
+
+
+def _basic(user: str, password: str) -> bytes:
+    return b"Basic " + base64.b64encode(f"{user}:{password}".encode())
+
+
+def test_no_configuration_means_the_local_defaults() -> None:
+    accounts = Accounts.from_environment({})
+
+    assert accounts.are_defaults
+    assert accounts.tokens == {DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN}
+
+
+def test_the_environment_names_one_account() -> None:
+    accounts = Accounts.from_environment({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN})
+
+    assert (accounts.tokens, accounts.are_defaults) == ({SID: TOKEN}, False)
+
+
+def test_a_file_and_the_environment_add_up(tmp_path: Path) -> None:
+    path = tmp_path / "accounts"
+    path.write_text(f"# local accounts\n\n{OTHER_SID}:{OTHER_TOKEN}\n", encoding="utf-8")
+
+    accounts = Accounts.from_environment(
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "EMULATOR_ACCOUNTS_FILE": str(path)}
+    )
+
+    assert accounts.tokens == {SID: TOKEN, OTHER_SID: OTHER_TOKEN}
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"TWILIO_ACCOUNT_SID": SID},
+        {"TWILIO_AUTH_TOKEN": TOKEN},
+        {"TWILIO_ACCOUNT_SID": "not-a-sid", "TWILIO_AUTH_TOKEN": TOKEN},
+        {"EMULATOR_ACCOUNTS_FILE": "/nonexistent/accounts"},
+    ],
+)
+def test_unusable_configurations_are_refused_without_showing_the_token(environ: dict[str, str]) -> None:
+    with pytest.raises(CredentialsError) as raised:
+        Accounts.from_environment(environ)
+
+    assert TOKEN not in str(raised.value)
+
+
+@pytest.mark.parametrize("line", ["no-colon", f"{SID}:", "ACshort:token"])
+def test_a_malformed_line_names_the_file_and_line(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "accounts"
+    path.write_text(f"# header\n{line}\n", encoding="utf-8")
+
+    with pytest.raises(CredentialsError, match=f"{path}:2"):
+        read_accounts_file(path)
+
+
+def test_authenticate_answers_the_account_of_valid_credentials() -> None:
+    accounts = Accounts({SID: TOKEN, OTHER_SID: OTHER_TOKEN})
+
+    assert accounts.authenticate(_basic(SID, TOKEN)) == SID
+    assert accounts.authenticate(_basic(OTHER_SID, OTHER_TOKEN)) == OTHER_SID  # a token may hold ":"
+    assert accounts.authenticate(b"basic " + _basic(SID, TOKEN)[6:]) == SID
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        b"",
+        b"Basic",
+        b"Basic ****",
+        b"Bearer " + _basic(SID, TOKEN)[6:],
+        _basic(SID, TOKEN + "x"),
+        _basic(SID, ""),
+        _basic(OTHER_SID, TOKEN),
+        _basic("", TOKEN),
+        b"Basic " + base64.b64encode(SID.encode()),
+        b"Basic " + base64.b64encode(b"\xff\xfe:" + TOKEN.encode()),
+    ],
+)
+def test_authenticate_refuses_anything_else(authorization: bytes | None) -> None:
+    assert Accounts({SID: TOKEN}).authenticate(authorization) is None
