@@ -213,7 +213,8 @@ def test_detailed_call_keeps_status_headers_and_raw_body() -> None:
 
 
 @CALLS
-@pytest.mark.parametrize("status", [201, 204, 302, 403, 405, 409, 418, 500, 502, 503])
+# 299 and 520 are codes that http.HTTPStatus does not know: they must not escape as ValueError.
+@pytest.mark.parametrize("status", [201, 204, 299, 302, 403, 405, 409, 418, 500, 502, 503, 520])
 def test_undocumented_status_raises_unexpected_status(call: Call, status: int) -> None:
     with pytest.raises(UnexpectedStatus) as raised:
         call(_answering(status, b'{"oops": true}'))
@@ -229,6 +230,16 @@ def test_undocumented_status_gives_none_when_asked_not_to_raise(call: Call) -> N
 
 
 @CALLS
+@pytest.mark.parametrize("status", [299, 520])
+def test_unregistered_status_raises_unexpected_status_even_when_asked_not_to_raise(call: Call, status: int) -> None:
+    # The detailed functions return an HTTPStatus, which cannot hold such a code: raising is the only honest answer.
+    with pytest.raises(UnexpectedStatus) as raised:
+        call(_answering(status, b"", raise_on_unexpected_status=False))
+
+    assert raised.value.status_code == status
+
+
+@CALLS
 @pytest.mark.parametrize("status", [200, 400, 401, 404, 429])
 @pytest.mark.parametrize("content", [b"", b"<html>Bad Gateway</html>", b'{"sid": ', b"\xff\xfe"])
 def test_body_that_is_not_json_raises_unparseable_response(call: Call, status: int, content: bytes) -> None:
@@ -237,6 +248,13 @@ def test_body_that_is_not_json_raises_unparseable_response(call: Call, status: i
 
     assert raised.value.status_code == status
     assert raised.value.content == content
+
+
+@CALLS
+def test_deeply_nested_json_raises_unparseable_response(call: Call) -> None:
+    # json.loads gives up on deep nesting with RecursionError, which is no ValueError.
+    with pytest.raises(UnparseableResponse):
+        call(_answering(200, b"[" * 100_000))
 
 
 WRONG_STREAMS: dict[str, object] = {

@@ -112,6 +112,20 @@ def test_update_stream_signs_with_basic_auth_of_sid_and_token(stop: Stop) -> Non
     assert recorder.only.headers["Authorization"] == AUTHORIZATION
 
 
+def test_clients_sharing_httpx_args_sign_with_their_own_credentials() -> None:
+    recorder = Recorder()
+    shared_args: dict[str, Any] = {"transport": httpx.MockTransport(recorder)}
+    other_sid, other_token = "AC" + "f" * 32, "another-token"
+
+    for sid, token in ((ACCOUNT_SID, AUTH_TOKEN), (other_sid, other_token)):
+        client = TwilioClient(sid, token, httpx_args=shared_args)
+        update_stream.sync(sid, CALL_SID, STREAM_SID, client=client, body=UpdateStreamBody(status="stopped"))
+
+    credentials = [base64.b64decode(r.headers["Authorization"].removeprefix("Basic ")) for r in recorder.requests]
+    assert credentials == [f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode(), f"{other_sid}:{other_token}".encode()]
+    assert list(shared_args) == ["transport"], "the caller's httpx_args must not be changed"
+
+
 @STOPS
 @pytest.mark.parametrize(
     ("name", "segment"),

@@ -219,7 +219,6 @@ class TwilioClient:
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
-            self._httpx_args.setdefault("auth", httpx.BasicAuth(self.account_sid, self.auth_token))
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
@@ -227,7 +226,7 @@ class TwilioClient:
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
-                **self._httpx_args,
+                **{"auth": httpx.BasicAuth(self.account_sid, self.auth_token), **self._httpx_args},
             )
         return self._client
 
@@ -251,7 +250,6 @@ class TwilioClient:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
         if self._async_client is None:
-            self._httpx_args.setdefault("auth", httpx.BasicAuth(self.account_sid, self.auth_token))
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
@@ -259,7 +257,7 @@ class TwilioClient:
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
-                **self._httpx_args,
+                **{"auth": httpx.BasicAuth(self.account_sid, self.auth_token), **self._httpx_args},
             )
         return self._async_client
 

@@ -70,11 +70,18 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Stream | TwilioError]:
+    parsed = _parse_or_raise(client=client, response=response)
+    try:
+        status_code = HTTPStatus(response.status_code)
+    except ValueError:
+        # A code HTTPStatus does not know (520, 299...) is undocumented too; only reachable when
+        # raise_on_unexpected_status is False, as _parse_or_raise has raised otherwise.
+        raise errors.UnexpectedStatus(response.status_code, response.content) from None
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_or_raise(client=client, response=response),
+        parsed=parsed,
     )
 
 
@@ -83,7 +90,7 @@ def _parse_or_raise(*, client: AuthenticatedClient | Client, response: httpx.Res
     # than whatever the JSON decoder or a model's from_dict happens to raise.
     try:
         return _parse_response(client=client, response=response)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise errors.UnparseableResponse(
             response.status_code, response.content, f"{type(exc).__name__}: {exc}"
         ) from exc
