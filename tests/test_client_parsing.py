@@ -292,7 +292,7 @@ WRONG_ERRORS: dict[str, object] = {
     "no message": {key: value for key, value in NOT_FOUND.items() if key != "message"},
     "a string code": NOT_FOUND | {"code": "20404"},
     "a boolean code": NOT_FOUND | {"code": True},
-    "a float status": NOT_FOUND | {"status": 404.0},
+    "a fractional status": NOT_FOUND | {"status": 404.5},
     "a null message": NOT_FOUND | {"message": None},
     "a number for more_info": NOT_FOUND | {"more_info": 20404},
     "a number for detail": NOT_FOUND | {"detail": 1},
@@ -305,6 +305,14 @@ def test_error_of_the_wrong_shape_raises_unparseable_response(body: object) -> N
         _stop(_json(404, body))
 
     assert raised.value.status_code == 404
+
+
+def test_integral_float_reads_as_the_integer_json_schema_says_it_is() -> None:
+    error = _stop(_json(404, NOT_FOUND | {"code": 20404.0, "status": 404.0}))
+
+    assert isinstance(error, TwilioError)
+    assert (error.code, error.status) == (20404, 404)
+    assert (type(error.code), type(error.status)) == (int, int)
 
 
 def test_unparseable_response_names_the_field_at_fault() -> None:

@@ -63,6 +63,9 @@ class TwilioError:
             raise TypeError("expected a JSON object, got " + type(src_dict).__name__)
         d = dict(src_dict)
         code = d.pop("code")
+        if isinstance(code, float) and code.is_integer():
+            # JSON Schema counts 404.0 as an integer; the model holds the int.
+            code = int(code)
         if isinstance(code, bool) or not isinstance(code, int):
             raise TypeError("code: expected an integer, got " + type(code).__name__)
 
@@ -75,6 +78,9 @@ class TwilioError:
             raise TypeError("more_info: expected a string, got " + type(more_info).__name__)
 
         status = d.pop("status")
+        if isinstance(status, float) and status.is_integer():
+            # JSON Schema counts 404.0 as an integer; the model holds the int.
+            status = int(status)
         if isinstance(status, bool) or not isinstance(status, int):
             raise TypeError("status: expected an integer, got " + type(status).__name__)
 
