@@ -14,10 +14,12 @@ export UV_PYTHON := $(PYTHON)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= emulator.sqlite3
+WORKERS ?= 1
 TARGET ?=
 PROFILE ?=
 SEED ?=
 MAX_EXAMPLES ?=
+MAX_TIME ?=
 QUICK ?=
 # Where `make generate` writes; the regeneration test points it at a temporary folder.
 GENERATED ?= generated/twilio_stream_client
@@ -53,6 +55,21 @@ lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectr
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
+
+conformance: venv ## Judge a server by openapi.yaml (default: the emulator; TARGET=url, PROFILE=live, SEED=, MAX_EXAMPLES=, MAX_TIME=)
+	$(BIN)/python -m conformance --target "$(TARGET)" --profile "$(PROFILE)" --seed "$(SEED)" \
+	  --max-examples "$(MAX_EXAMPLES)" --max-time "$(MAX_TIME)"
+
+conformance-selftest: venv ## Prove the suite fails on each deliberately defective server and passes on the emulator
+	$(BIN)/python -m conformance.selftest $(if $(SEED),--seed $(SEED)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))
+
+bench: venv node_modules/.installed ## Measure client, emulator and suite against their peers into BENCHMARKS.md (QUICK=1: smoke run)
+	@# wrk, the load generator, is a Debian package; a Python one would saturate before the servers do.
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m bench $(if $(QUICK),--quick)
+
+serve: venv ## Serve the Stream emulator on HOST:PORT (DB=store file, WORKERS=processes; `--help`: python -m emulator)
+	$(BIN)/python -m emulator --host $(HOST) --port $(PORT) --db $(DB) --workers $(WORKERS)
 
 clean: ## Remove the virtualenvs, caches and reports
 	rm -rf .tools $(VENV) node_modules reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,377 @@
+"""Twilio-specific checks: what a server must do beyond what openapi.yaml can say to schemathesis.
+
+The built-in checks already judge statuses, content types, headers and bodies against the contract.
+These add the invariants of Twilio's Stream resource that a schema cannot express: a date in GMT, ids
+that echo the path, a canonical `uri`, the status a create and a stop answer with, which stream a stop
+by name or by SID reaches, Twilio's error shape on every 4xx (documented or not), the CORS headers on
+every answer, the authentication challenge on a 401, and a wrong Auth Token refused.
+
+Each check is one invariant. It returns None when the response is not its business (another status,
+another operation) and raises AssertionError("expected X, got Y") when the invariant does not hold.
+Loaded by schemathesis through `conformance.hooks`; the unit tests call them directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import secrets
+import threading
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import schemathesis
+from schemathesis import Case as GenericCase
+from schemathesis import CheckContext, Response
+
+# Cases of any operation: the checks read only their path parameters, body and operationId.
+Case = GenericCase[Any]
+
+CREATE_STREAM = "CreateStream"
+UPDATE_STREAM = "UpdateStream"
+
+# The five CORS headers of the seed page; it types Access-Control-Allow-Credentials as a boolean.
+CORS_HEADERS = (
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-allow-credentials",
+    "access-control-expose-headers",
+)
+BOOLEAN_HEADER_VALUES = ("true", "false")
+
+# RFC 2822 as Twilio writes it, in GMT: `Thu, 30 Jul 2015 20:00:00 +0000`.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+RFC_2822_GMT = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
+    r"[0-9]{2}:[0-9]{2}:[0-9]{2} \+0000$"
+)
+STREAM_SID = re.compile(r"^MZ[0-9a-fA-F]{32}$")
+
+
+def operation_id(case: Case) -> str | None:
+    """The operationId of the case's operation, e.g. "CreateStream"."""
+    value = case.operation.definition.raw.get("operationId")
+    return value if isinstance(value, str) else None
+
+
+def json_object(response: Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (other checks judge that)."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def header(response: Response, name: str) -> str | None:
+    values = response.headers.get(name.lower())
+    return values[0] if values else None
+
+
+def path_parameter(case: Case, name: str) -> str | None:
+    value = (case.path_parameters or {}).get(name)
+    return value if isinstance(value, str) else None
+
+
+def stream_body(response: Response, case: Case) -> dict[str, Any] | None:
+    """The Stream of a 200 answer of either operation, else None."""
+    if response.status_code != 200 or operation_id(case) not in (CREATE_STREAM, UPDATE_STREAM):
+        return None
+    return json_object(response)
+
+
+# --- The Stream resource ---------------------------------------------------------------------------
+
+
+@schemathesis.check
+def date_updated_is_rfc2822_gmt(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """`date_updated` is a real RFC 2822 date in GMT (`+0000`), its weekday agreeing with its date."""
+    stream = stream_body(response, case)
+    if stream is None or stream.get("date_updated") is None:
+        return None
+    value = stream["date_updated"]
+    if not isinstance(value, str) or not RFC_2822_GMT.match(value):
+        raise AssertionError(
+            f"expected date_updated in RFC 2822 GMT ('Thu, 30 Jul 2015 20:00:00 +0000'), got {value!r}"
+        )
+    try:
+        moment = parsedate_to_datetime(value)
+    except ValueError as exc:
+        raise AssertionError(f"expected date_updated to be a real date, got {value!r} ({exc})") from exc
+    if WEEKDAYS[moment.weekday()] != value[:3]:
+        raise AssertionError(f"expected date_updated weekday {WEEKDAYS[moment.weekday()]}, got {value!r}")
+    return None
+
+
+@schemathesis.check
+def account_sid_matches_path(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """The Stream's `account_sid` is the AccountSid of the request path."""
+    stream = stream_body(response, case)
+    expected = path_parameter(case, "AccountSid")
+    if stream is None or expected is None or stream.get("account_sid") == expected:
+        return None
+    raise AssertionError(f"expected account_sid {expected!r} (the path), got {stream.get('account_sid')!r}")
+
+
+@schemathesis.check
+def call_sid_matches_path(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """The Stream's `call_sid` is the CallSid of the request path."""
+    stream = stream_body(response, case)
+    expected = path_parameter(case, "CallSid")
+    if stream is None or expected is None or stream.get("call_sid") == expected:
+        return None
+    raise AssertionError(f"expected call_sid {expected!r} (the path), got {stream.get('call_sid')!r}")
+
+
+@schemathesis.check
+def uri_is_canonical_path(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """`uri` is the canonical path of the returned `sid` on the account and call of the request."""
+    stream = stream_body(response, case)
+    account_sid, call_sid = path_parameter(case, "AccountSid"), path_parameter(case, "CallSid")
+    if stream is None or not isinstance(stream.get("sid"), str) or account_sid is None or call_sid is None:
+        return None
+    expected = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Streams/{stream['sid']}.json"
+    if stream.get("uri") != expected:
+        raise AssertionError(f"expected uri {expected!r}, got {stream.get('uri')!r}")
+    return None
+
+
+@schemathesis.check
+def create_answers_in_progress(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A started Stream answers `status: in-progress`."""
+    stream = stream_body(response, case)
+    if stream is None or operation_id(case) != CREATE_STREAM or stream.get("status") == "in-progress":
+        return None
+    raise AssertionError(f"expected status 'in-progress' after a create, got {stream.get('status')!r}")
+
+
+@schemathesis.check
+def stop_answers_stopped(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A stopped Stream answers `status: stopped`."""
+    stream = stream_body(response, case)
+    if stream is None or operation_id(case) != UPDATE_STREAM or stream.get("status") == "stopped":
+        return None
+    raise AssertionError(f"expected status 'stopped' after a stop, got {stream.get('status')!r}")
+
+
+# --- Which stream a stop reaches (needs what the run created) -------------------------------------
+
+
+class KnownStreams:
+    """The streams this run has seen, per (account, call): every SID a 200 answered with, and the SID
+    that each name was last created with.
+
+    Filled from the 200 answers of both operations: a stop by name may reveal a stream created before
+    the run, and that stream exists. Every check records what it sees, in whatever order schemathesis
+    runs them, so a SID counts as known to a case only when another case revealed it. Schemathesis may
+    replay a response while shrinking, so recording is idempotent; its workers are threads, hence the lock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revealed_by: dict[tuple[str, str, str], set[str]] = {}
+        self._sid_by_name: dict[tuple[str, str, str], str] = {}
+
+    def observe(self, response: Response, case: Case) -> None:
+        stream = stream_body(response, case)
+        account_sid, call_sid = path_parameter(case, "AccountSid"), path_parameter(case, "CallSid")
+        if stream is None or account_sid is None or call_sid is None or not isinstance(stream.get("sid"), str):
+            return
+        sid: str = stream["sid"]
+        name = case.body.get("Name") if isinstance(case.body, dict) else None
+        with self._lock:
+            self._revealed_by.setdefault((account_sid, call_sid, sid), set()).add(case.id)
+            if operation_id(case) == CREATE_STREAM and isinstance(name, str):
+                # A name may be reused once its stream is stopped; the newest stream holds it.
+                self._sid_by_name[(account_sid, call_sid, name)] = sid
+
+    def known_before(self, case: Case, account_sid: str, call_sid: str, sid: str) -> bool:
+        """Whether a case other than this one revealed the stream."""
+        with self._lock:
+            return bool(self._revealed_by.get((account_sid, call_sid, sid), set()) - {case.id})
+
+    def sid_named(self, account_sid: str, call_sid: str, name: str) -> str | None:
+        with self._lock:
+            return self._sid_by_name.get((account_sid, call_sid, name))
+
+
+KNOWN_STREAMS = KnownStreams()
+
+
+def _addressed_stream(case: Case) -> tuple[str, str, str] | None:
+    """(AccountSid, CallSid, Sid) of an UpdateStream case, else None."""
+    if operation_id(case) != UPDATE_STREAM:
+        return None
+    account_sid, call_sid, sid = (path_parameter(case, name) for name in ("AccountSid", "CallSid", "Sid"))
+    if account_sid is None or call_sid is None or sid is None:
+        return None
+    return account_sid, call_sid, sid
+
+
+@schemathesis.check
+def stop_by_name_returns_created_sid(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Stopping by name answers with the SID of the stream that was created with that name."""
+    KNOWN_STREAMS.observe(response, case)
+    addressed = _addressed_stream(case)
+    stream = stream_body(response, case)
+    if addressed is None or stream is None:
+        return None
+    expected = KNOWN_STREAMS.sid_named(*addressed)
+    if expected is not None and stream.get("sid") != expected:
+        raise AssertionError(
+            f"expected sid {expected!r} (created with name {addressed[2]!r}), got {stream.get('sid')!r}"
+        )
+    return None
+
+
+@schemathesis.check
+def stop_by_sid_returns_that_sid(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Stopping a stream by its SID answers with that same stream."""
+    KNOWN_STREAMS.observe(response, case)
+    addressed = _addressed_stream(case)
+    stream = stream_body(response, case)
+    if addressed is None or stream is None or not KNOWN_STREAMS.known_before(case, *addressed):
+        return None
+    if stream.get("sid") != addressed[2]:
+        raise AssertionError(f"expected sid {addressed[2]!r} (the path), got {stream.get('sid')!r}")
+    return None
+
+
+@schemathesis.check
+def unknown_stream_is_not_found(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A stop of a Stream SID that no answer of this run has shown on that call does not succeed.
+
+    Only SID-shaped values are judged: a server under test may hold streams from before the run, but
+    not one whose random SID this run happened to draw. Names are left alone for that reason.
+    """
+    KNOWN_STREAMS.observe(response, case)
+    addressed = _addressed_stream(case)
+    if addressed is None or response.status_code != 200 or not STREAM_SID.match(addressed[2]):
+        return None
+    if KNOWN_STREAMS.known_before(case, *addressed):
+        return None
+    raise AssertionError(f"expected 404 for stream {addressed[2]!r}, never seen on that call, got 200")
+
+
+# --- Errors, headers, authentication -------------------------------------------------------------
+
+
+@schemathesis.check
+def client_error_is_twilio_error(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every 4xx body is a Twilio error: integer `code` and `status`, string `message` and `more_info`."""
+    if not 400 <= response.status_code < 500:
+        return None
+    error = json_object(response)
+    if error is None:
+        raise AssertionError(f"expected a Twilio error JSON object, got {response.content[:200]!r}")
+    expected_types = {"code": int, "message": str, "more_info": str, "status": int}
+    for key, kind in expected_types.items():
+        value = error.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise AssertionError(f"expected {kind.__name__} {key!r} in the Twilio error, got {value!r}")
+    return None
+
+
+@schemathesis.check
+def error_status_matches_http_status(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A 4xx Twilio error's `status` equals the HTTP status of the answer."""
+    if not 400 <= response.status_code < 500:
+        return None
+    error = json_object(response)
+    if error is None or "status" not in error or error["status"] == response.status_code:
+        return None
+    raise AssertionError(f"expected error status {response.status_code} (the HTTP status), got {error['status']!r}")
+
+
+@schemathesis.check
+def cors_headers_present(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """The five CORS headers of the seed are on every answer, errors included."""
+    missing = [name for name in CORS_HEADERS if header(response, name) is None]
+    if missing:
+        raise AssertionError(f"expected the CORS headers {', '.join(missing)}, got none")
+    return None
+
+
+@schemathesis.check
+def cors_credentials_is_boolean(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Access-Control-Allow-Credentials is a boolean, `true` or `false`, as the seed types it."""
+    value = header(response, "access-control-allow-credentials")
+    if value is None or value in BOOLEAN_HEADER_VALUES:
+        return None
+    raise AssertionError(f"expected Access-Control-Allow-Credentials 'true' or 'false', got {value!r}")
+
+
+@schemathesis.check
+def unauthorized_carries_challenge(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A 401 carries `WWW-Authenticate: Basic realm=...`, the challenge of HTTP basic authentication."""
+    if response.status_code != 401:
+        return None
+    value = header(response, "www-authenticate")
+    if value is None or not value.startswith("Basic realm="):
+        raise AssertionError(f"expected WWW-Authenticate 'Basic realm=\"Twilio API\"' on a 401, got {value!r}")
+    return None
+
+
+class AuthTokenProbes:
+    """One probe per operation and run: the same request, the right Account SID, a wrong Auth Token.
+
+    schemathesis' own `ignored_auth` tries no credentials and credentials of an unknown user; a server
+    that checks the user but not the password passes both. `transport` lets tests answer the probe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._probed: set[str] = set()
+        self.transport: httpx.BaseTransport | None = None
+
+    def first_time(self, operation: str) -> bool:
+        with self._lock:
+            if operation in self._probed:
+                return False
+            self._probed.add(operation)
+            return True
+
+    def send(self, request: httpx.Request) -> httpx.Response:
+        with httpx.Client(transport=self.transport, timeout=15.0) as client:
+            return client.send(request)
+
+
+AUTH_TOKEN_PROBES = AuthTokenProbes()
+
+
+def _basic_user(authorization: str) -> str | None:
+    if not authorization.startswith("Basic "):
+        return None
+    try:
+        return base64.b64decode(authorization[6:], validate=True).decode().partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+@schemathesis.check
+def wrong_auth_token_is_refused(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A request that succeeded is refused with 401 when the Auth Token is wrong (the Account SID right)."""
+    request = response.request
+    if not 200 <= response.status_code < 300 or request is None or request.url is None:
+        return None
+    headers = {
+        name: value.decode("latin-1") if isinstance(value, bytes) else value for name, value in request.headers.items()
+    }
+    authorization = next((value for name, value in headers.items() if name.lower() == "authorization"), "")
+    user = _basic_user(authorization)
+    if user is None or not AUTH_TOKEN_PROBES.first_time(case.operation.label):
+        return None
+    headers = {name: value for name, value in headers.items() if name.lower() != "authorization"}
+    headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{secrets.token_hex(16)}".encode()).decode()
+    body = request.body.encode() if isinstance(request.body, str) else request.body
+    content = body if isinstance(body, bytes) else None
+    probe = AUTH_TOKEN_PROBES.send(
+        httpx.Request(request.method or "POST", request.url, headers=headers, content=content)
+    )
+    if probe.status_code != 401:
+        raise AssertionError(f"expected 401 for Account SID {user!r} with a wrong Auth Token, got {probe.status_code}")
+    return None

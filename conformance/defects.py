@@ -1,0 +1,402 @@
+"""Deliberately defective servers: the emulator with exactly one defect each, for the self-test.
+
+Each defect is an ASGI middleware around the emulator's `create_app(...)` that rewrites one thing of
+the request or the answer, the way a plausible server bug would. The self-test proves that
+`make conformance` fails on every one of them, naming `check`, and passes on the emulator itself.
+
+    python -m conformance.defects NAME --port 8080 --db store.sqlite3   # serve one (credentials from env)
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+
+CREATE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<call>[^/]+)/Streams\.json$")
+UPDATE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<call>[^/]+)/Streams/(?P<sid>.+)\.json$")
+STREAM_SID = re.compile(r"^MZ[0-9a-fA-F]{32}$")
+
+
+@dataclass
+class Answer:
+    """A buffered answer that a defect may rewrite before it is sent."""
+
+    status: int
+    headers: Headers
+    body: bytes
+
+    def header(self, name: str) -> bytes | None:
+        return next((value for key, value in self.headers if key.lower() == name.encode()), None)
+
+    def without_header(self, name: str) -> None:
+        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.encode()]
+
+    def set_header(self, name: str, value: str) -> None:
+        self.without_header(name)
+        self.headers.append((name.encode(), value.encode()))
+
+    def json(self) -> dict[str, Any] | None:
+        try:
+            body = json.loads(self.body)
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def set_json(self, body: dict[str, Any]) -> None:
+        self.body = json.dumps(body).encode()
+
+
+class Defect:
+    """One bug. Subclasses override `request` and/or `answer`; `check` is the check that must catch it."""
+
+    name = ""
+    check = ""
+    description = ""
+
+    def request(self, scope: Scope) -> None:
+        """Rewrite the request (path, headers) before the emulator sees it."""
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        """Rewrite the emulator's answer before the client sees it."""
+
+
+def _is_create(scope: Scope) -> bool:
+    return bool(CREATE_PATH.match(scope["path"]))
+
+
+def _is_update(scope: Scope) -> bool:
+    return bool(UPDATE_PATH.match(scope["path"]))
+
+
+def _stream(scope: Scope, answer: Answer) -> dict[str, Any] | None:
+    """The Stream of a 200 answer of either operation."""
+    if answer.status != 200 or not (_is_create(scope) or _is_update(scope)):
+        return None
+    return answer.json()
+
+
+class IsoDate(Defect):
+    name, check = "iso-8601-date", "date_updated_is_rfc2822_gmt"
+    description = "date_updated in ISO 8601 (2015-07-30T20:00:00Z) instead of RFC 2822"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        from email.utils import parsedate_to_datetime
+
+        stream = _stream(scope, answer)
+        if stream and isinstance(stream.get("date_updated"), str):
+            moment = parsedate_to_datetime(stream["date_updated"])
+            answer.set_json({**stream, "date_updated": moment.strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+
+class LocalTimeDate(Defect):
+    name, check = "local-time-date", "date_updated_is_rfc2822_gmt"
+    description = "date_updated in RFC 2822 but at +0100 rather than GMT (the contract's pattern allows it)"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        from datetime import timedelta, timezone
+        from email.utils import format_datetime, parsedate_to_datetime
+
+        stream = _stream(scope, answer)
+        if stream and isinstance(stream.get("date_updated"), str):
+            moment = parsedate_to_datetime(stream["date_updated"]).astimezone(timezone(timedelta(hours=1)))
+            answer.set_json({**stream, "date_updated": format_datetime(moment)})
+
+
+class MissingCorsHeader(Defect):
+    name, check = "missing-cors-header", "cors_headers_present"
+    description = "no Access-Control-Expose-Headers"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        answer.without_header("access-control-expose-headers")
+
+
+class CorsCredentialsNotBoolean(Defect):
+    name, check = "cors-credentials-not-boolean", "cors_credentials_is_boolean"
+    description = "Access-Control-Allow-Credentials: yes"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        answer.set_header("access-control-allow-credentials", "yes")
+
+
+class ServerErrorOnInvalidBody(Defect):
+    name, check = "server-error-on-invalid-body", "not_a_server_error"
+    description = "500 instead of 400 for a malformed or invalid form body"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        if answer.status == 400:
+            answer.status = 500
+            answer.set_json({"code": 20500, "message": "Internal Server Error", "more_info": "", "status": 500})
+
+
+class WrongPasswordAccepted(Defect):
+    name, check = "wrong-password-accepted", "wrong_auth_token_is_refused"
+    description = "any Auth Token is accepted for a known Account SID"
+
+    def request(self, scope: Scope) -> None:
+        account_sid, auth_token = os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"]
+        headers: Headers = list(scope["headers"])
+        for index, (key, value) in enumerate(headers):
+            if key.lower() != b"authorization" or not value.startswith(b"Basic "):
+                continue
+            try:
+                user = base64.b64decode(value[6:]).decode().partition(":")[0]
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if user == account_sid:
+                headers[index] = (key, b"Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()))
+        scope["headers"] = headers
+
+
+class StopLeavesInProgress(Defect):
+    name, check = "stop-leaves-in-progress", "stop_answers_stopped"
+    description = "a stop answers status in-progress"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream and _is_update(scope):
+            answer.set_json({**stream, "status": "in-progress"})
+
+
+class CreateAnswersStopped(Defect):
+    name, check = "create-answers-stopped", "create_answers_in_progress"
+    description = "a create answers status stopped"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream and _is_create(scope):
+            answer.set_json({**stream, "status": "stopped"})
+
+
+class TextPlain(Defect):
+    name, check = "text-plain", "content_type_conformance"
+    description = "Content-Type: text/plain on JSON answers"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        answer.set_header("content-type", "text/plain; charset=utf-8")
+
+
+class UriOfAnotherSid(Defect):
+    name, check = "uri-of-another-sid", "uri_is_canonical_path"
+    description = "uri names a different Stream SID than sid"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream and isinstance(stream.get("uri"), str) and isinstance(stream.get("sid"), str):
+            answer.set_json({**stream, "uri": stream["uri"].replace(stream["sid"], "MZ" + secrets.token_hex(16))})
+
+
+class AccountSidNotPath(Defect):
+    name, check = "account-sid-not-path", "account_sid_matches_path"
+    description = "account_sid of another account"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream:
+            answer.set_json({**stream, "account_sid": "AC" + "0" * 32})
+
+
+class CallSidNotPath(Defect):
+    name, check = "call-sid-not-path", "call_sid_matches_path"
+    description = "call_sid of another call"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream:
+            answer.set_json({**stream, "call_sid": "CA" + "0" * 32})
+
+
+class UnknownStreamFound(Defect):
+    name, check = "unknown-stream-found", "unknown_stream_is_not_found"
+    description = "200 with a made-up Stream for a stop of an unknown Stream"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        match = UPDATE_PATH.match(scope["path"])
+        if answer.status != 404 or match is None or not STREAM_SID.match(match["sid"]):
+            return
+        account, call, sid = match["account"], match["call"], match["sid"]
+        answer.status = 200
+        answer.set_json(
+            {
+                "sid": sid,
+                "account_sid": account,
+                "call_sid": call,
+                "name": None,
+                "status": "stopped",
+                "date_updated": "Thu, 30 Jul 2015 20:00:00 +0000",
+                "uri": f"/2010-04-01/Accounts/{account}/Calls/{call}/Streams/{sid}.json",
+            }
+        )
+
+
+class NoWwwAuthenticate(Defect):
+    name, check = "no-www-authenticate", "unauthorized_carries_challenge"
+    description = "401 without WWW-Authenticate"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        answer.without_header("www-authenticate")
+
+
+class ErrorWithoutCode(Defect):
+    name, check = "error-without-code", "client_error_is_twilio_error"
+    description = "Twilio error bodies without code"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        error = answer.json()
+        if 400 <= answer.status < 500 and error is not None:
+            error.pop("code", None)
+            answer.set_json(error)
+
+
+class ErrorStatusMismatch(Defect):
+    name, check = "error-status-mismatch", "error_status_matches_http_status"
+    description = "every Twilio error body says status 400, whatever the HTTP status"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        error = answer.json()
+        if 400 <= answer.status < 500 and error is not None:
+            answer.set_json({**error, "status": 400})
+
+
+class NonTwilioErrorShape(Defect):
+    name, check = "non-twilio-error-shape", "client_error_is_twilio_error"
+    description = 'errors as {"error": {"message": ...}} rather than Twilio\'s code/message/more_info/status'
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        error = answer.json()
+        if 400 <= answer.status < 500 and error is not None:
+            answer.set_json({"error": {"message": error.get("message", "")}})
+
+
+class StopByNameStopsWrongStream(Defect):
+    name, check = "stop-by-name-wrong-stream", "stop_by_name_returns_created_sid"
+    description = "a stop by name stops the call's first stream, whatever its name"
+
+    def __init__(self) -> None:
+        self._first_sid_of_call: dict[tuple[str, str], str] = {}
+
+    def request(self, scope: Scope) -> None:
+        match = UPDATE_PATH.match(scope["path"])
+        if match is None or STREAM_SID.match(match["sid"]):
+            return
+        first = self._first_sid_of_call.get((match["account"], match["call"]))
+        if first is not None:
+            path = f"/2010-04-01/Accounts/{match['account']}/Calls/{match['call']}/Streams/{first}.json"
+            scope["path"], scope["raw_path"] = path, path.encode()
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        match = CREATE_PATH.match(scope["path"])
+        stream = _stream(scope, answer)
+        if match and stream and isinstance(stream.get("sid"), str):
+            self._first_sid_of_call.setdefault((match["account"], match["call"]), stream["sid"])
+
+
+DEFECTS: dict[str, type[Defect]] = {
+    defect.name: defect
+    for defect in (
+        IsoDate,
+        LocalTimeDate,
+        MissingCorsHeader,
+        CorsCredentialsNotBoolean,
+        ServerErrorOnInvalidBody,
+        WrongPasswordAccepted,
+        StopLeavesInProgress,
+        CreateAnswersStopped,
+        TextPlain,
+        UriOfAnotherSid,
+        AccountSidNotPath,
+        CallSidNotPath,
+        UnknownStreamFound,
+        NoWwwAuthenticate,
+        ErrorWithoutCode,
+        ErrorStatusMismatch,
+        NonTwilioErrorShape,
+        StopByNameStopsWrongStream,
+    )
+}
+
+
+class DefectMiddleware:
+    """Applies one defect to every HTTP exchange; the answer is buffered so it can be rewritten whole."""
+
+    def __init__(self, app: ASGIApp, defect: Defect) -> None:
+        self.app = app
+        self.defect = defect
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope = dict(scope)
+        self.defect.request(scope)
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            answer = Answer(start["status"], list(start.get("headers", [])), b"".join(chunks))
+            self.defect.answer(scope, answer)
+            answer.set_header("content-length", str(len(answer.body)))
+            await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+            await send({"type": "http.response.body", "body": answer.body})
+
+        await self.app(scope, receive, rewrite)
+
+
+def defective_app(defect_name: str, db: str) -> ASGIApp:
+    """The emulator (credentials from the environment, store `db`) with one defect."""
+    from emulator.app import create_app
+    from emulator.settings import DB_ENV, Settings
+
+    settings = Settings.from_environment({**os.environ, DB_ENV: db})
+    return DefectMiddleware(create_app(settings), DEFECTS[defect_name]())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="python -m conformance.defects", description="Serve a defective emulator.")
+    parser.add_argument("defect", choices=sorted(DEFECTS))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--db", default=":memory:")
+    args = parser.parse_args(argv)
+    # Served as `python -m emulator` serves the emulator (its HTTP protocol answers malformed requests
+    # with Twilio errors), so that the defect is the only difference.
+    uvicorn.run(
+        defective_app(args.defect, args.db),
+        host=args.host,
+        port=args.port,
+        http="emulator.protocol:TwilioHttpToolsProtocol",
+        loop="uvloop",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""`make conformance`: judge a server by openapi.yaml with schemathesis, and say where it does not conform.
+
+Without a target it starts the emulator on a free loopback port with throw-away credentials and a
+temporary store, and stops it afterwards, whatever happens (failure, Ctrl-C, SIGTERM): no process and
+no file outlive the run but the reports. With a target it judges that server with the credentials in
+TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN.
+
+The exit status is 0 only when calls were made and every check passed on every one of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+from conformance.summary import RunSummary, read_events, render_markdown, render_terminal
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = ROOT / "openapi.yaml"
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
+# The pinned schemathesis of this interpreter's environment.
+SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
+
+# PROFILE=live: a production API (Twilio itself, a Twilio-compatible provider) is someone's real
+# service. A few requests per second, few examples per operation, one worker, and an early stop once
+# the verdict is clear. Loopback targets ignore it: they are ours to hammer.
+PROFILES: dict[str, list[str]] = {
+    "": [],
+    "live": [
+        "--rate-limit=2/s",
+        "--max-examples=5",
+        "--workers=1",
+        "--max-failures=10",
+        "--request-timeout=15",
+    ],
+}
+SERVER_START_TIMEOUT = 30.0
+SERVER_STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    account_sid: str
+    auth_token: str
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much to run: a seed to reproduce a run, examples per operation, and a time budget in seconds
+    (with one, fuzzing and stateful testing repeat until it is spent: more calls, less reproducible)."""
+
+    seed: int | None = None
+    max_examples: int | None = None
+    max_time: int | None = None
+
+    def options(self) -> list[str]:
+        values = {"--seed": self.seed, "--max-examples": self.max_examples, "--max-time": self.max_time}
+        return [f"{option}={value}" for option, value in values.items() if value is not None]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    summary: RunSummary
+    exit_code: int
+    seed: int | None
+    seconds: float
+
+    @property
+    def conforms(self) -> bool:
+        return self.exit_code == 0 and self.summary.conforms
+
+
+def throwaway_credentials() -> tuple[str, str]:
+    """A fresh Account SID and Auth Token, valid for one run of a server we start ourselves."""
+    return "AC" + secrets.token_hex(16), secrets.token_hex(16)
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def effective_profile(target_url: str, profile: str) -> str:
+    """The profile a run uses: none for a loopback target, otherwise the one asked for."""
+    return "" if is_loopback(target_url) else profile
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not listen on port {port} within {SERVER_START_TIMEOUT:.0f} s")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (graceful), then SIGKILL if it lingers; always reaped."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def emulator_command(port: int, store: Path) -> list[str]:
+    return [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--db", str(store)]
+
+
+@contextmanager
+def local_server(command_for: ServerCommand, reports: Path) -> Iterator[Target]:
+    """Start a server on a free loopback port with throw-away credentials and store; stop it on exit."""
+    account_sid, auth_token = throwaway_credentials()
+    with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
+        port = free_loopback_port()
+        log = Path(scratch) / "server.log"
+        # Only the throw-away account: none of the caller's emulator settings (accounts file, store).
+        env = {name: value for name, value in os.environ.items() if not name.startswith("EMULATOR_")}
+        env |= {"TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
+        with log.open("wb") as log_file:
+            process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+                command_for(port, Path(scratch) / "store.sqlite3"),
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                _wait_until_listening(process, port, log)
+                yield Target(f"http://127.0.0.1:{port}", account_sid, auth_token)
+            finally:
+                stop_process(process)
+                shutil.copyfile(log, reports / "server.log")
+
+
+def schemathesis_command(target: Target, reports: Path, budget: Budget, profile: str) -> list[str]:
+    command = [
+        *SCHEMATHESIS,
+        "--no-color",
+        "--config-file",
+        str(CONFIG),
+        "run",
+        str(CONTRACT),
+        "--url",
+        target.url,
+        f"--report-junit-path={reports / 'junit.xml'}",
+        f"--report-ndjson-path={reports / 'events.ndjson'}",
+        f"--report-html-path={reports / 'html'}",
+        f"--report-json-path={reports / 'run.json'}",
+    ]
+    # Given after the profile, an explicit budget wins over the profile's.
+    return command + PROFILES[profile] + budget.options()
+
+
+def _seed_of_run(reports: Path) -> int | None:
+    try:
+        seed = json.loads((reports / "run.json").read_text(encoding="utf-8")).get("seed")
+    except (OSError, ValueError):
+        return None
+    return seed if isinstance(seed, int) else None
+
+
+def run_schemathesis(target: Target, reports: Path, budget: Budget, profile: str) -> Verdict:
+    for stale in ("junit.xml", "events.ndjson", "run.json", "conformance.md", "summary.txt", "schemathesis.txt"):
+        (reports / stale).unlink(missing_ok=True)
+    shutil.rmtree(reports / "html", ignore_errors=True)
+    env = {
+        **os.environ,
+        "TWILIO_ACCOUNT_SID": target.account_sid,
+        "TWILIO_AUTH_TOKEN": target.auth_token,
+        # schemathesis.toml names its hooks as `conformance.hooks`.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    started = time.monotonic()
+    with (reports / "schemathesis.txt").open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 (the pinned schemathesis, our own arguments)
+            schemathesis_command(target, reports, budget, profile),
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            exit_code = process.wait()
+        finally:
+            stop_process(process)
+    seconds = time.monotonic() - started
+    summary = read_events(reports / "events.ndjson")
+    if exit_code != 0 and summary.conforms:
+        summary.errors[f"schemathesis exited with {exit_code}; see {reports / 'schemathesis.txt'}"] += 1
+    seed = budget.seed if budget.seed is not None else _seed_of_run(reports)
+    return Verdict(summary, exit_code, seed, seconds)
+
+
+def write_reports(verdict: Verdict, reports: Path, target_name: str) -> str:
+    text = render_terminal(verdict.summary, target=target_name, seed=verdict.seed, seconds=verdict.seconds)
+    markdown = render_markdown(verdict.summary, target=target_name, seed=verdict.seed, seconds=verdict.seconds)
+    (reports / "conformance.md").write_text(markdown, encoding="utf-8")
+    (reports / "summary.txt").write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+class ServerCommand:
+    """How to start a local server: `(port, store) -> argv`. The emulator, or a defective one."""
+
+    def __call__(self, port: int, store: Path) -> list[str]:
+        return emulator_command(port, store)
+
+
+def judge(
+    target_url: str | None,
+    reports: Path,
+    budget: Budget = Budget(),
+    *,
+    profile: str = "",
+    server: ServerCommand | None = None,
+) -> tuple[Verdict, str]:
+    """Run the suite against target_url, or against a local server started for the run."""
+    reports.mkdir(parents=True, exist_ok=True)
+    if target_url:
+        account_sid, auth_token = os.environ.get("TWILIO_ACCOUNT_SID"), os.environ.get("TWILIO_AUTH_TOKEN")
+        if not account_sid or not auth_token:
+            raise SystemExit("TARGET needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment")
+        if profile and is_loopback(target_url):
+            print(f"PROFILE={profile} is for remote APIs; {target_url} is loopback, running the full suite")
+        profile = effective_profile(target_url, profile)
+        target = Target(target_url.rstrip("/"), account_sid, auth_token)
+        verdict = run_schemathesis(target, reports, budget, profile)
+        return verdict, write_reports(verdict, reports, target.url)
+    with local_server(server or ServerCommand(), reports) as local:
+        verdict = run_schemathesis(local, reports, budget, profile="")
+    name = "the emulator" if server is None else str(server)
+    return verdict, write_reports(verdict, reports, f"{name} at {local.url}")
+
+
+def _optional_int(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def _terminate_on_sigterm() -> None:
+    # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so every `finally` stops what it started.
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default="", help="base URL of the server to judge (default: start the emulator)")
+    parser.add_argument("--profile", default="", choices=sorted(PROFILES), help="'live' keeps a production API safe")
+    parser.add_argument("--seed", default="", help="reproduce a run")
+    parser.add_argument("--max-examples", default="", help="examples per operation (fuzzing), scenarios (stateful)")
+    parser.add_argument("--max-time", default="", help="seconds; fuzzing and stateful testing repeat until spent")
+    parser.add_argument("--reports", default=str(ROOT / "reports"), help="where the reports go")
+    args = parser.parse_args(argv)
+    _terminate_on_sigterm()
+    reports = Path(args.reports)
+    try:
+        verdict, text = judge(
+            args.target or None,
+            reports,
+            Budget(_optional_int(args.seed), _optional_int(args.max_examples), _optional_int(args.max_time)),
+            profile=args.profile,
+        )
+    except KeyboardInterrupt:
+        print("interrupted; the server started for the run is stopped")
+        return 130
+    print(text)
+    print(f"  Reports: {reports / 'conformance.md'}, {reports / 'junit.xml'}, {reports / 'html' / 'index.html'}")
+    return 0 if verdict.conforms else 1

@@ -1,0 +1,104 @@
+"""`make conformance-selftest`: the suite proves it can fail.
+
+Runs `make conformance`'s judgement against the emulator (it must conform) and against every defective
+server of conformance/defects.py (each must fail, and among its failures must be the check that names
+its defect). Two runs at a time: each is a server and a schemathesis process, and the machine is small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.defects import DEFECTS
+from conformance.runner import ROOT, Budget, ServerCommand, _terminate_on_sigterm, judge
+
+EMULATOR = "emulator"
+
+
+class DefectiveServer(ServerCommand):
+    def __init__(self, defect: str) -> None:
+        self.defect = defect
+
+    def __call__(self, port: int, store: Path) -> list[str]:
+        return [sys.executable, "-m", "conformance.defects", self.defect, "--port", str(port), "--db", str(store)]
+
+    def __str__(self) -> str:
+        return f"the emulator with defect {self.defect}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    server: str
+    expected_check: str | None  # None: the server must conform
+    failed_checks: frozenset[str]
+    calls: int
+    errors: tuple[str, ...]
+
+    @property
+    def as_expected(self) -> bool:
+        if self.errors or self.calls == 0:
+            return False
+        if self.expected_check is None:
+            return not self.failed_checks
+        return self.expected_check in self.failed_checks
+
+
+def judge_one(server: str, reports: Path, *, seed: int | None, max_examples: int | None) -> Outcome:
+    command = None if server == EMULATOR else DefectiveServer(server)
+    verdict, _ = judge(None, reports / server, Budget(seed, max_examples), server=command)
+    expected = None if server == EMULATOR else DEFECTS[server].check
+    summary = verdict.summary
+    return Outcome(server, expected, frozenset(summary.failed_checks), summary.calls, tuple(sorted(summary.errors)))
+
+
+def judge_all(
+    servers: Sequence[str], reports: Path, *, seed: int | None, max_examples: int | None, parallel: int = 2
+) -> list[Outcome]:
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return list(pool.map(lambda server: judge_one(server, reports, seed=seed, max_examples=max_examples), servers))
+
+
+def render(outcomes: Sequence[Outcome]) -> str:
+    lines = ["| server | must fail | result | failed checks | calls |", "|---|---|---|---|---:|"]
+    for outcome in outcomes:
+        result = "ok" if outcome.as_expected else "WRONG"
+        expected = outcome.expected_check or "(must conform)"
+        failed = ", ".join(sorted(outcome.failed_checks)) or "-"
+        if outcome.errors:
+            failed += " / errors: " + "; ".join(outcome.errors)
+        lines.append(f"| {outcome.server} | `{expected}` | {result} | {failed} | {outcome.calls} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.selftest", description=__doc__.splitlines()[0])
+    parser.add_argument("servers", nargs="*", help=f"'{EMULATOR}' and/or defect names (default: all)")
+    parser.add_argument("--seed", type=int, default=None)
+    # Enough for every defect to show (they do within a few dozen examples); a full run budget each
+    # would only make the self-test slower.
+    parser.add_argument("--max-examples", type=int, default=50)
+    parser.add_argument("--reports", default=str(ROOT / "reports" / "selftest"))
+    args = parser.parse_args(argv)
+    _terminate_on_sigterm()
+    servers = args.servers or [EMULATOR, *DEFECTS]
+    reports = Path(args.reports)
+    outcomes = judge_all(servers, reports, seed=args.seed, max_examples=args.max_examples)
+    table = render(outcomes)
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "selftest.md").write_text("# Conformance self-test\n\n" + table + "\n", encoding="utf-8")
+    print(table)
+    wrong = [outcome.server for outcome in outcomes if not outcome.as_expected]
+    print(
+        f"{len(outcomes) - len(wrong)} of {len(outcomes)} as expected"
+        + (f"; wrong: {', '.join(wrong)}" if wrong else "")
+    )
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
