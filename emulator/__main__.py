@@ -7,6 +7,7 @@ and several build the same app the same way.
 import argparse
 import ipaddress
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,7 @@ import uvicorn
 
 from emulator.accounts import ACCOUNTS_FILE_ENV, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts, CredentialsError
 from emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB
+from emulator.store import Store
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -90,18 +92,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         accounts = Accounts.from_environment()
     except CredentialsError as error:
         cli.error(str(error))
-    if accounts.are_defaults and not is_loopback(args.host):
+    if accounts.use_published_token and not is_loopback(args.host):
         cli.error(
-            f"refusing to listen on {args.host} with the default credentials: "
-            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or --accounts-file"
+            f"refusing to listen on {args.host} with the default credentials (the published token): "
+            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or --accounts-file, to other credentials"
         )
+    try:
+        # Opened once here, before any worker: an unusable file is one clear error, and the schema is
+        # created once rather than by every worker at the same moment.
+        Store(args.db).close()
+    except sqlite3.Error as error:
+        cli.error(f"cannot open the store {args.db}: {error}")
     uvicorn.run(
         "emulator.app:create_app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        http="emulator.protocol:TwilioHttpToolsProtocol",
+        http="emulator.protocol:TwilioHttpToolsProtocol",  # ignores upgrades: HTTP/1.1 only
+        ws="none",  # no WebSocket: every request is HTTP, answered by the app
         loop="uvloop",
         lifespan="on",
         access_log=False,  # emulator.access writes its own line, with the path escaped

@@ -16,6 +16,9 @@ import re
 import time
 
 logger = logging.getLogger("emulator.access")
+# A scope key: the status that the HTTP protocol itself answered a request with, the app being still
+# busy with it (see emulator.protocol); the app's line then tells what the client was really sent.
+ANSWERED_STATUS = "emulator.answered_status"
 FLUSH_AFTER_S = 0.05
 MAX_BATCH = 256
 

@@ -36,6 +36,11 @@ class Accounts:
     tokens: Mapping[str, str]
     are_defaults: bool = False
 
+    @property
+    def use_published_token(self) -> bool:
+        """Whether any account has the documented default token, however it was configured."""
+        return DEFAULT_AUTH_TOKEN in self.tokens.values()
+
     @classmethod
     def defaults(cls) -> "Accounts":
         return cls({DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN}, are_defaults=True)
@@ -74,8 +79,9 @@ class Accounts:
 
 
 def _checked_sid(account_sid: str, where: str) -> str:
+    # The value is never quoted: a line written token first would put the token in the message.
     if not contract.ACCOUNT_SID.fullmatch(account_sid):
-        raise CredentialsError(f"{where}: {account_sid!r} is not an Account SID (AC followed by 32 hex digits)")
+        raise CredentialsError(f"{where}: not an Account SID (AC followed by 32 hex digits)")
     return account_sid
 
 
@@ -93,5 +99,6 @@ def read_accounts_file(path: Path) -> dict[str, str]:
         account_sid, separator, token = line.partition(":")
         if not separator or not token:
             raise CredentialsError(f"{path}:{number}: expected ACCOUNT_SID:AUTH_TOKEN")
-        tokens[_checked_sid(account_sid.strip(), f"{path}:{number}")] = token.strip()
+        where = f"{path}:{number}: expected ACCOUNT_SID:AUTH_TOKEN, the Account SID first"
+        tokens[_checked_sid(account_sid.strip(), where)] = token.strip()
     return tokens

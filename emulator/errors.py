@@ -37,6 +37,7 @@ MALFORMED_FORM = TwilioError(400, 20001, "The body is not a valid UTF-8 applicat
 NAME_IN_USE = TwilioError(400, 20001, "A Stream named {name} is already in progress on call {call_sid}")
 TOO_MANY_STREAMS = TwilioError(400, 20001, "Call {call_sid} already has {limit} Streams in progress, the most allowed")
 BODY_TOO_LARGE = TwilioError(413, 20001, "The request body is larger than {limit} bytes")
+MESSAGE_TOO_LARGE = TwilioError(413, 20001, "The request is larger than {limit} bytes")
 HEADERS_TOO_LARGE = TwilioError(431, 20001, "The request line and headers are larger than {limit} bytes")
 MALFORMED_REQUEST = TwilioError(400, 20001, "Malformed HTTP request")
 STORE_BUSY = TwilioError(429, 20429, "Too Many Requests", "The store is busy; retry shortly.")
@@ -69,7 +70,3 @@ def render(error: TwilioError, **fields: object) -> bytes:
     if error.detail is not None:
         body["detail"] = error.detail
     return json.dumps(body).encode("utf-8")
-
-
-def render_api_error(exc: ApiError) -> bytes:
-    return render(exc.error, **exc.fields)

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from starlette.types import Scope
+
 from emulator import errors
 from emulator.errors import ApiError
 
@@ -31,6 +33,12 @@ def percent_decode(text: str, *, plus_is_space: bool = False) -> str:
     if _BAD_ESCAPE.search(text):
         raise ValueError("malformed percent-encoding")
     return unquote_to_bytes(text).decode("utf-8")  # UnicodeDecodeError is a ValueError
+
+
+def raw_path(scope: Scope) -> bytes:
+    """The path as the client sent it, still percent-encoded (``path`` is decoded: ``%2F`` is ``/`` there)."""
+    raw: bytes | None = scope.get("raw_path")
+    return raw if raw else scope["path"].encode("utf-8")
 
 
 def check_content_type(content_type: str | None) -> None:

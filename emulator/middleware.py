@@ -12,8 +12,11 @@ from time import perf_counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator import errors
-from emulator.access_log import access_log
+from emulator.access_log import ANSWERED_STATUS, access_log
 from emulator.cors import RAW_CORS_HEADERS
+from emulator.errors import ApiError
+from emulator.forms import raw_path
+from emulator.responses import error_response
 
 error_log = logging.getLogger("emulator.error")
 
@@ -21,7 +24,7 @@ error_log = logging.getLogger("emulator.error")
 def _log_request(scope: Scope, status: int, started: float) -> None:
     if not access_log.enabled():
         return
-    target: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    target = raw_path(scope)
     if scope.get("query_string"):
         target += b"?" + scope["query_string"]
     client = scope.get("client")
@@ -65,19 +68,7 @@ class EdgeMiddleware:
         except Exception as exc:  # the last line of defence: answer in Twilio's words, log for us
             error = _unexpected(exc)
             if not status:
-                await _send_error(send_with_cors, error)
+                await error_response(ApiError(error))(scope, receive, send_with_cors)
             # After the response started there is nothing left to tell the client; the log has it.
         finally:
-            _log_request(scope, status, started)
-
-
-async def _send_error(send: Send, error: errors.TwilioError) -> None:
-    body = errors.render(error)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+            _log_request(scope, scope.get(ANSWERED_STATUS, status), started)

@@ -13,12 +13,13 @@ from email.utils import format_datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from emulator import contract, errors
 from emulator.accounts import Accounts
 from emulator.cors import WWW_AUTHENTICATE
 from emulator.errors import ApiError
-from emulator.forms import check_content_type, parse_form, percent_decode, read_body
+from emulator.forms import check_content_type, parse_form, percent_decode, raw_path, read_body
 from emulator.state import State
 from emulator.store import (
     MAX_STREAMS_IN_PROGRESS_PER_CALL,
@@ -66,13 +67,16 @@ def _json(body: bytes) -> Response:
 def error_response(exc: ApiError) -> Response:
     """The one place an ApiError becomes an answer (errors.render writes the body)."""
     return Response(
-        errors.render_api_error(exc), status_code=exc.status, headers=dict(exc.headers), media_type="application/json"
+        errors.render(exc.error, **exc.fields),
+        status_code=exc.status,
+        headers=dict(exc.headers),
+        media_type="application/json",
     )
 
 
-def _not_found(request: Request) -> ApiError:
-    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
-    return ApiError(errors.NOT_FOUND, path=raw_path.decode("latin-1"))
+def not_found(scope: Scope) -> ApiError:
+    """Twilio's 404 names the path, as the client sent it."""
+    return ApiError(errors.NOT_FOUND, path=raw_path(scope).decode("latin-1"))
 
 
 class _Headers:
@@ -84,7 +88,8 @@ class _Headers:
         self.authorization = self.content_type = self.content_length = None
         for name, value in request.scope["headers"]:
             if name == b"authorization":
-                self.authorization = value
+                # Two Authorization headers are ambiguous, so neither proves anything: b"" authenticates no one.
+                self.authorization = value if self.authorization is None else b""
             elif name == b"content-type":
                 self.content_type = value
             elif name == b"content-length":
@@ -102,10 +107,10 @@ def _authorize(request: Request, state: State, headers: _Headers) -> tuple[str, 
         path_account_sid = percent_decode(params["AccountSid"])
         call_sid = percent_decode(params["CallSid"])
     except ValueError:
-        raise _not_found(request) from None
+        raise not_found(request.scope) from None
     # SIDs are not secrets (the token is, and it was compared in constant time): == is fine here.
     if path_account_sid != account_sid or not contract.CALL_SID.fullmatch(call_sid):
-        raise _not_found(request)
+        raise not_found(request.scope)
     return account_sid, call_sid
 
 
@@ -175,9 +180,9 @@ async def update_stream(request: Request) -> Response:
     try:
         sid_or_name = percent_decode(request.path_params["Sid"])
     except ValueError:
-        raise _not_found(request) from None
+        raise not_found(request.scope) from None
     await _form(request, state, headers, contract.UPDATE_BODY)  # Status=stopped is the only valid body
     stream = state["store"].stop(account_sid, call_sid, sid_or_name, rfc2822_now)
     if stream is None:
-        raise _not_found(request)
+        raise not_found(request.scope)
     return _json(render_stream(stream))

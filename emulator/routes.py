@@ -13,13 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from emulator import errors, responses
 from emulator.errors import ApiError
+from emulator.forms import raw_path
 
 SERVED_METHODS = ("POST",)
 # OPTIONS is the browsers' CORS preflight; it is answered on every route and is not an API operation.
-ALLOW = "OPTIONS, POST"
+ALLOW = ", ".join(sorted({"OPTIONS", *SERVED_METHODS}))
 
 
 class ApiRoute(Route):
@@ -38,8 +40,7 @@ class ApiRoute(Route):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-        match = self._raw_path_pattern.fullmatch(raw_path)
+        match = self._raw_path_pattern.fullmatch(raw_path(scope))
         if match is None:
             return Match.NONE, {}
         # Latin-1 maps every byte to one character, so nothing here can fail; decoding is the handler's.
@@ -65,10 +66,11 @@ class ApiRoute(Route):
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    """The router's answer when no route matches (Twilio's 404 names the path)."""
-    raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-    error = ApiError(errors.NOT_FOUND, path=raw_path.decode("latin-1"))
-    await responses.error_response(error)(scope, receive, send)
+    """The router's answer when no route matches; a WebSocket (no route is one) is closed unaccepted."""
+    if scope["type"] == "websocket":
+        await WebSocketClose()(scope, receive, send)
+        return
+    await responses.error_response(responses.not_found(scope))(scope, receive, send)
 
 
 # The stop first: it is the request clients repeat (retries, idempotent stops), so it is tried first.

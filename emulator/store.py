@@ -153,11 +153,6 @@ class Store:
             raise
         return Stream(new.sid, new.account_sid, new.call_sid, new.name, IN_PROGRESS, date_updated)
 
-    def find(self, account_sid: str, call_sid: str, sid_or_name: str) -> Stream | None:
-        """The Stream of that call with this SID, else the one with this name (see ``_BY_NAME``)."""
-        row = self._find_row(account_sid, call_sid, sid_or_name)
-        return None if row is None else _row_to_stream(row)
-
     def stop(self, account_sid: str, call_sid: str, sid_or_name: str, now: Callable[[], str]) -> Stream | None:
         """Stop the Stream (by SID or name); None if there is none. Stopping a stopped one changes nothing.
 

@@ -70,6 +70,31 @@ def test_a_malformed_line_names_the_file_and_line(tmp_path: Path, line: str) -> 
         read_accounts_file(path)
 
 
+def test_a_line_written_token_first_names_the_line_and_not_the_token(tmp_path: Path) -> None:
+    path = tmp_path / "accounts"
+    path.write_text(f"{SID}:{TOKEN}\n{TOKEN}:{OTHER_SID}\n", encoding="utf-8")
+
+    with pytest.raises(CredentialsError) as raised:
+        read_accounts_file(path)
+
+    assert f"{path}:2" in str(raised.value)
+    assert TOKEN not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "published"),
+    [
+        ({DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN}, True),
+        ({SID: DEFAULT_AUTH_TOKEN}, True),
+        ({SID: TOKEN, OTHER_SID: DEFAULT_AUTH_TOKEN}, True),
+        ({DEFAULT_ACCOUNT_SID: TOKEN}, False),
+        ({SID: TOKEN}, False),
+    ],
+)
+def test_the_published_token_is_noticed_however_configured(tokens: dict[str, str], published: bool) -> None:
+    assert Accounts(tokens).use_published_token is published
+
+
 def test_authenticate_answers_the_account_of_valid_credentials() -> None:
     accounts = Accounts({SID: TOKEN, OTHER_SID: OTHER_TOKEN})
 

@@ -1,8 +1,8 @@
 """A real server under hostile requests: each gets a 4xx Twilio error and the server serves on.
 
 Raw sockets send the bytes as they are (an HTTP client library would fix most of them up). One server
-serves the whole module; the last tests check that it still answers correctly and that its log holds
-one line per request and no credential.
+serves most of the module; the log test runs a server of its own, so that its log holds exactly the
+requests it sent.
 """
 
 import base64
@@ -15,13 +15,14 @@ import httpx
 import pytest
 
 from emulator.cors import CORS_HEADERS
-from emulator.protocol import MAX_HEADER_BYTES
+from emulator.protocol import MAX_HEADER_BYTES, MAX_MESSAGE_BYTES
 from tests.emulator_server import (
     AUTH_TOKEN,
     RawResponse,
     RunningEmulator,
     emulator_server,
     raw_exchange,
+    stop,
     stream_path,
     streams_path,
 )
@@ -120,16 +121,29 @@ def test_afterwards_the_server_still_answers_correctly(server: RunningEmulator) 
     assert stopped.json()["sid"] == created.json()["sid"]
 
 
-def test_the_log_holds_no_credential_and_no_forged_line(server: RunningEmulator) -> None:
-    log = server.log()
+def _access_lines(log: str) -> list[str]:
+    # The readiness probe of emulator_server (OPTIONS /) is not one of the test's requests.
+    return [line for line in log.splitlines() if " emulator.access " in line and '"OPTIONS /" ' not in line]
 
+
+def test_the_log_has_one_line_per_request_and_no_credential_or_forged_line() -> None:
+    with emulator_server() as server:
+        for request, _ in HOSTILE.values():
+            raw_exchange(server.port, request)
+        endless_trailer = _send_without_end(server.port, _chunked_head() + b"0\r\nX-Trailer: ", MAX_MESSAGE_BYTES)
+        stop(server.process)  # a graceful stop writes out the access log's last batch
+        log = server.log()
+
+    assert endless_trailer.startswith(b"HTTP/1.1 413 ")
     assert AUTH_TOKEN not in log
     assert BASIC not in log
     assert "Traceback" not in log
     lines = log.splitlines()
     assert all(line[:2] == "20" for line in lines), "a line that does not start with a timestamp"
     assert not any(line.startswith("Injected") for line in lines)
-    assert sum('"POST ' in line for line in lines) >= len(HOSTILE) - 10  # the parser's refusals never reach the app
+    # Parser refusals included: the protocol logs those, the app the others.
+    statuses = sorted(int(line.split('" ')[-1].split(" ")[0]) for line in _access_lines(log))
+    assert statuses == sorted([status for _, status in HOSTILE.values()] + [413])
 
 
 def test_headers_just_under_the_limit_are_served(server: RunningEmulator) -> None:
@@ -140,14 +154,22 @@ def test_headers_just_under_the_limit_are_served(server: RunningEmulator) -> Non
     assert response.status == 404  # reached the app: no Stream "x"
 
 
-def test_a_header_that_never_ends_is_cut_off_at_the_limit(server: RunningEmulator) -> None:
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-        connection.sendall(f"POST {streams_path()} HTTP/1.1\r\nHost: e\r\nX-Endless: ".encode())
+def _chunked_head() -> bytes:
+    return (
+        f"POST {streams_path()} HTTP/1.1\r\nHost: e\r\nAuthorization: Basic {BASIC}\r\nContent-Type: {FORM}\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+
+
+def _send_without_end(port: int, start: bytes, limit: int) -> bytes:
+    """Send ``start``, then a line that never ends, 1 KiB at a time, past ``limit``; what came back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(start)
         answer = b""
         try:
-            for _ in range(MAX_HEADER_BYTES // 1024 + 8):  # 1 KiB at a time, never a line end
+            for _ in range(limit // 1024 + 8):  # never a line end
                 connection.sendall(b"a" * 1024)
-                time.sleep(0.001)
+                time.sleep(0.0005)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered and closed: the rest is not wanted
         try:
@@ -155,5 +177,48 @@ def test_a_header_that_never_ends_is_cut_off_at_the_limit(server: RunningEmulato
                 answer += chunk
         except ConnectionResetError:
             pass
+    return answer
+
+
+def test_a_header_that_never_ends_is_cut_off_at_the_limit(server: RunningEmulator) -> None:
+    answer = _send_without_end(
+        server.port, f"POST {streams_path()} HTTP/1.1\r\nHost: e\r\nX-Endless: ".encode(), MAX_HEADER_BYTES
+    )
 
     assert answer.startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_trailer_that_never_ends_is_cut_off_at_the_message_limit(server: RunningEmulator) -> None:
+    answer = _send_without_end(server.port, _chunked_head() + b"0\r\nX-Trailer: ", MAX_MESSAGE_BYTES)
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["code"] == 20001
+
+
+def test_a_chunked_body_with_trailers_is_served(server: RunningEmulator) -> None:
+    body = b"Url=wss%3A%2F%2Fe.com%2F"
+    request = _chunked_head().replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+    request += b"%x\r\n%s\r\n0\r\nX-Checksum: abc\r\n\r\n" % (len(body), body)
+
+    assert raw_exchange(server.port, request).status == 200
+
+
+def test_an_upgrade_is_ignored_and_the_body_served(server: RunningEmulator) -> None:
+    # What curl --http2 sends over http://: HTTP/1.1 with an offer to switch to h2c, which a server may ignore.
+    request = _request(
+        streams_path(),
+        b"Url=wss%3A%2F%2Fe.com%2F&Name=upgraded",
+        headers="Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n",
+    ).replace(b"Connection: close", b"Connection: Upgrade, HTTP2-Settings, close")
+
+    response = raw_exchange(server.port, request)
+
+    assert response.status == 200, response
+    assert json.loads(response.body)["name"] == "upgraded"
+    assert "upgrade" not in server.log().lower()  # nor "No supported WebSocket library"
+
+
+def test_connect_gets_a_twilio_error(server: RunningEmulator) -> None:
+    response = raw_exchange(server.port, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+
+    _assert_twilio_error(response, 400)

@@ -1,6 +1,7 @@
 """The two operations of the emulator, in-process: shapes, rules, errors (see emulator/responses.py)."""
 
 import asyncio
+import base64
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from emulator.cors import CORS_HEADERS
 from emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL
 from tests.emulator_server import (
     ACCOUNT_SID,
+    AUTH_TOKEN,
     CALL_SID,
     OTHER_ACCOUNT_SID,
     OTHER_AUTH_TOKEN,
@@ -369,6 +371,24 @@ async def test_without_valid_credentials_every_api_request_is_unauthorized(
     body = _assert_error(response, 401, 20003, "Authenticate")
     assert body["detail"] == "Your AccountSid or AuthToken was incorrect."
     assert response.headers["www-authenticate"] == 'Basic realm="Twilio API"'
+
+
+def _basic(account_sid: str, auth_token: str) -> str:
+    return "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+
+
+@pytest.mark.parametrize("test_account_first", [True, False])
+async def test_two_authorization_headers_are_unauthorized(client: httpx.AsyncClient, test_account_first: bool) -> None:
+    # Each header alone proves an account; together they are ambiguous.
+    both = [
+        ("Authorization", _basic(ACCOUNT_SID, AUTH_TOKEN)),
+        ("Authorization", _basic(OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN)),
+    ]
+    headers = both if test_account_first else both[::-1]
+
+    response = await client.post(streams_path(), data={"Url": URL}, headers=headers, auth=NO_AUTH)
+
+    _assert_error(response, 401, 20003)
 
 
 async def test_unauthorized_in_another_accounts_path_is_still_unauthorized(client: httpx.AsyncClient) -> None:

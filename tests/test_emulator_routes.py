@@ -1,13 +1,21 @@
 """The routes served are the operations of openapi.yaml, matched on the raw path (emulator/routes.py)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
+from typing import Any
 
 import httpx
 import pytest
 
-from emulator import contract
+from emulator import contract, create_app
 from emulator.routes import ROUTES, ApiRoute
-from tests.emulator_server import ACCOUNT_SID, CALL_SID, emulator_client, stream_path, streams_path
+from tests.emulator_server import (
+    ACCOUNT_SID,
+    CALL_SID,
+    emulator_client,
+    emulator_settings,
+    stream_path,
+    streams_path,
+)
 
 pytestmark = pytest.mark.anyio
 NO_AUTH = httpx.Auth()  # sends the request as it is: no credentials, or only those in its headers
@@ -84,3 +92,20 @@ async def test_a_query_string_does_not_change_the_route(client: httpx.AsyncClien
     response = await client.post(streams_path() + "?Url=ignored", data={"Url": "wss://example.com/"})
 
     assert response.status_code == 200
+
+
+async def test_a_websocket_is_closed_unaccepted_whatever_its_path() -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    app = create_app(emulator_settings())
+    for path in (streams_path(), "/"):
+        scope = {"type": "websocket", "path": path, "raw_path": path.encode(), "headers": [], "query_string": b""}
+        await app(scope, receive, send)
+
+    assert [message["type"] for message in sent] == ["websocket.close", "websocket.close"]

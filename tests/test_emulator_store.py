@@ -78,13 +78,12 @@ def test_a_sid_wins_over_a_name(store: Store) -> None:
 
 def test_unknown_stream_is_none(store: Store) -> None:
     assert store.stop(ACCOUNT, CALL, "nothing", lambda: LATER) is None
-    assert store.find(ACCOUNT, CALL, "nothing") is None
 
 
 def test_a_sid_is_matched_exactly(store: Store) -> None:
     store.create(_new("a"), WHEN)
 
-    assert store.find(ACCOUNT, CALL, "MZ" + "A" * 32) is None
+    assert store.stop(ACCOUNT, CALL, "MZ" + "A" * 32, lambda: LATER) is None
 
 
 def test_a_taken_sid_is_a_duplicate(store: Store) -> None:
@@ -114,14 +113,14 @@ def test_a_refused_create_leaves_nothing_behind(store: Store) -> None:
     with pytest.raises(NameInUse):
         store.create(_new("2", "n"), WHEN)
 
-    assert store.find(ACCOUNT, CALL, "MZ" + "2" * 32) is None
+    assert store.stop(ACCOUNT, CALL, "MZ" + "2" * 32, lambda: LATER) is None
 
 
 def test_names_and_values_are_stored_as_given(store: Store) -> None:
     name = "'; DROP TABLE streams; --\0\r\n☃"
     store.create(_new("1", name), WHEN)
 
-    found = store.find(ACCOUNT, CALL, name)
+    found = store.stop(ACCOUNT, CALL, name, lambda: LATER)
 
     assert found is not None
     assert found.name == name
@@ -136,8 +135,11 @@ def test_streams_survive_reopening_the_file(tmp_path: Path) -> None:
 
     reopened = Store(path)
 
-    assert reopened.find(ACCOUNT, CALL, "n") == reopened.find(ACCOUNT, CALL, "MZ" + "1" * 32)
-    found = reopened.find(ACCOUNT, CALL, "n")
+    # A stop of a stopped Stream only reads it back, unchanged.
+    assert reopened.stop(ACCOUNT, CALL, "n", lambda: "later still") == reopened.stop(
+        ACCOUNT, CALL, "MZ" + "1" * 32, lambda: "later still"
+    )
+    found = reopened.stop(ACCOUNT, CALL, "n", lambda: "later still")
     assert found is not None
     assert (found.status, found.date_updated) == ("stopped", LATER)
     reopened.close()
@@ -145,11 +147,14 @@ def test_streams_survive_reopening_the_file(tmp_path: Path) -> None:
 
 def test_the_file_is_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
     path = str(tmp_path / "streams.sqlite3")
-    Store(path).close()
+    store = Store(path)
 
-    (mode,) = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()
+    (mode,) = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()  # WAL is kept in the file
+    # synchronous is a setting of each connection: the store's own one counts. FULL is 2.
+    (synchronous,) = store._db.execute("PRAGMA synchronous").fetchone()
+    store.close()
 
-    assert mode == "wal"
+    assert (mode, synchronous) == ("wal", 2)
 
 
 def test_two_connections_on_one_file_make_one_transition_and_no_duplicate_name(tmp_path: Path) -> None:
