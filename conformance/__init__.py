@@ -3,6 +3,7 @@
 schemathesis.toml   the committed schemathesis configuration (phases, modes, checks, auth)
 hooks.py            what schemathesis loads: the checks, the RFC 2822 format, a stateful-phase hook
 checks.py           the Twilio-specific checks, one invariant each
+wire.py             SIDs, basic credentials and JSON bodies, read alike by checks and defects
 formats.py          a data strategy for the contract's `date-time-rfc-2822` format
 runner.py           `make conformance` (python -m conformance): start the emulator if no target,
                     run, summarise, report

@@ -2,7 +2,8 @@
 
 The built-in checks already judge statuses, content types, headers and bodies against the contract.
 These add the invariants of Twilio's Stream resource that a schema cannot express: a date in GMT, ids
-that echo the path, a canonical `uri`, the status a create and a stop answer with, which stream a stop
+that echo the path, a canonical `uri`, a valid create that succeeds where nothing can refuse it, the
+status a create and a stop answer with, which stream a stop
 by name or by SID reaches, Twilio's error shape on every 4xx (documented or not), the CORS headers on
 every answer, the authentication challenge on a 401, and a wrong Auth Token refused.
 
@@ -14,8 +15,6 @@ Loaded by schemathesis through `conformance.hooks`; the unit tests call them dir
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import re
 import secrets
 import threading
@@ -25,7 +24,10 @@ from typing import Any
 import httpx
 import schemathesis
 from schemathesis import Case as GenericCase
-from schemathesis import CheckContext, Response
+from schemathesis import CheckContext, GenerationMode, Response
+from schemathesis.generation.meta import TestPhase
+
+from conformance.wire import CALL_SID, STREAM_SID, basic_user, json_object
 
 # Cases of any operation: the checks read only their path parameters, body and operationId.
 Case = GenericCase[Any]
@@ -49,22 +51,12 @@ RFC_2822_GMT = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
     r"[0-9]{2}:[0-9]{2}:[0-9]{2} \+0000$"
 )
-STREAM_SID = re.compile(r"^MZ[0-9a-fA-F]{32}$")
 
 
 def operation_id(case: Case) -> str | None:
     """The operationId of the case's operation, e.g. "CreateStream"."""
     value = case.operation.definition.raw.get("operationId")
     return value if isinstance(value, str) else None
-
-
-def json_object(response: Response) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is not one (other checks judge that)."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def header(response: Response, name: str) -> str | None:
@@ -81,7 +73,7 @@ def stream_body(response: Response, case: Case) -> dict[str, Any] | None:
     """The Stream of a 200 answer of either operation, else None."""
     if response.status_code != 200 or operation_id(case) not in (CREATE_STREAM, UPDATE_STREAM):
         return None
-    return json_object(response)
+    return json_object(response.content)
 
 
 # --- The Stream resource ---------------------------------------------------------------------------
@@ -89,11 +81,15 @@ def stream_body(response: Response, case: Case) -> dict[str, Any] | None:
 
 @schemathesis.check
 def date_updated_is_rfc2822_gmt(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """`date_updated` is a real RFC 2822 date in GMT (`+0000`), its weekday agreeing with its date."""
+    """`date_updated` is a real RFC 2822 date in GMT (`+0000`), its weekday agreeing with its date.
+
+    The contract lets it be null, but a Stream that was just created or stopped has been updated: a
+    null there is a server that never writes the date.
+    """
     stream = stream_body(response, case)
-    if stream is None or stream.get("date_updated") is None:
+    if stream is None:
         return None
-    value = stream["date_updated"]
+    value = stream.get("date_updated")
     if not isinstance(value, str) or not RFC_2822_GMT.match(value):
         raise AssertionError(
             f"expected date_updated in RFC 2822 GMT ('Thu, 30 Jul 2015 20:00:00 +0000'), got {value!r}"
@@ -129,15 +125,42 @@ def call_sid_matches_path(ctx: CheckContext, response: Response, case: Case) -> 
 
 @schemathesis.check
 def uri_is_canonical_path(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """`uri` is the canonical path of the returned `sid` on the account and call of the request."""
+    """`uri` is the canonical path of the returned `sid` on the account and call of the request.
+
+    The contract lets `sid` be null, but the Stream a create or a stop answers with exists: it has a SID.
+    """
     stream = stream_body(response, case)
     account_sid, call_sid = path_parameter(case, "AccountSid"), path_parameter(case, "CallSid")
-    if stream is None or not isinstance(stream.get("sid"), str) or account_sid is None or call_sid is None:
+    if stream is None or account_sid is None or call_sid is None:
         return None
+    if not isinstance(stream.get("sid"), str) or not STREAM_SID.match(stream["sid"]):
+        raise AssertionError(f"expected a Stream SID (MZ and 32 hex digits), got {stream.get('sid')!r}")
     expected = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Streams/{stream['sid']}.json"
     if stream.get("uri") != expected:
         raise AssertionError(f"expected uri {expected!r}, got {stream.get('uri')!r}")
     return None
+
+
+@schemathesis.check
+def stateful_create_is_accepted(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """In the stateful phase a valid CreateStream is answered 200.
+
+    There, every create goes to a fresh call (conformance.hooks), so neither "name in use" nor "too many
+    Streams on the call" can refuse it, and a well-formed CallSid is a call: nothing but a server that
+    does not create Streams answers otherwise. Without this, a server refusing every create (a Twilio
+    404, a 400) would pass: the built-in checks accept those statuses for valid data, and the checks
+    above judge only 200s.
+    """
+    if operation_id(case) != CREATE_STREAM or case.meta is None or response.status_code == 200:
+        return None
+    if case.meta.phase.name != TestPhase.STATEFUL or case.meta.generation.mode != GenerationMode.POSITIVE:
+        return None
+    call_sid = path_parameter(case, "CallSid")
+    if call_sid is None or not CALL_SID.match(call_sid):
+        return None
+    raise AssertionError(
+        f"expected 200 for a valid CreateStream on a call of its own (stateful phase), got {response.status_code}"
+    )
 
 
 @schemathesis.check
@@ -265,7 +288,7 @@ def client_error_is_twilio_error(ctx: CheckContext, response: Response, case: Ca
     """Every 4xx body is a Twilio error: integer `code` and `status`, string `message` and `more_info`."""
     if not 400 <= response.status_code < 500:
         return None
-    error = json_object(response)
+    error = json_object(response.content)
     if error is None:
         raise AssertionError(f"expected a Twilio error JSON object, got {response.content[:200]!r}")
     expected_types = {"code": int, "message": str, "more_info": str, "status": int}
@@ -281,7 +304,7 @@ def error_status_matches_http_status(ctx: CheckContext, response: Response, case
     """A 4xx Twilio error's `status` equals the HTTP status of the answer."""
     if not 400 <= response.status_code < 500:
         return None
-    error = json_object(response)
+    error = json_object(response.content)
     if error is None or "status" not in error or error["status"] == response.status_code:
         return None
     raise AssertionError(f"expected error status {response.status_code} (the HTTP status), got {error['status']!r}")
@@ -343,26 +366,24 @@ class AuthTokenProbes:
 AUTH_TOKEN_PROBES = AuthTokenProbes()
 
 
-def _basic_user(authorization: str) -> str | None:
-    if not authorization.startswith("Basic "):
-        return None
-    try:
-        return base64.b64decode(authorization[6:], validate=True).decode().partition(":")[0]
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-
-
 @schemathesis.check
 def wrong_auth_token_is_refused(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """A request that succeeded is refused with 401 when the Auth Token is wrong (the Account SID right)."""
+    """A request that succeeded is refused with 401 when the Auth Token is wrong (the Account SID right).
+
+    Only a request of the operation's own method is probed: the coverage phase also sends other methods
+    (an OPTIONS preflight answers 204 without credentials, as browsers need), and a probe spent on one
+    of those would judge the wrong thing.
+    """
     request = response.request
     if not 200 <= response.status_code < 300 or request is None or request.url is None:
+        return None
+    if (request.method or "").upper() != case.operation.method.upper():
         return None
     headers = {
         name: value.decode("latin-1") if isinstance(value, bytes) else value for name, value in request.headers.items()
     }
     authorization = next((value for name, value in headers.items() if name.lower() == "authorization"), "")
-    user = _basic_user(authorization)
+    user = basic_user(authorization)
     if user is None or not AUTH_TOKEN_PROBES.first_time(case.operation.label):
         return None
     headers = {name: value for name, value in headers.items() if name.lower() != "authorization"}

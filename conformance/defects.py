@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.wire import STREAM_SID, basic_user, json_object
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -28,7 +30,6 @@ Headers = list[tuple[bytes, bytes]]
 
 CREATE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<call>[^/]+)/Streams\.json$")
 UPDATE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<call>[^/]+)/Streams/(?P<sid>.+)\.json$")
-STREAM_SID = re.compile(r"^MZ[0-9a-fA-F]{32}$")
 
 
 @dataclass
@@ -50,11 +51,7 @@ class Answer:
         self.headers.append((name.encode(), value.encode()))
 
     def json(self) -> dict[str, Any] | None:
-        try:
-            body = json.loads(self.body)
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
+        return json_object(self.body)
 
     def set_json(self, body: dict[str, Any]) -> None:
         self.body = json.dumps(body).encode()
@@ -150,13 +147,7 @@ class WrongPasswordAccepted(Defect):
         account_sid, auth_token = os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"]
         headers: Headers = list(scope["headers"])
         for index, (key, value) in enumerate(headers):
-            if key.lower() != b"authorization" or not value.startswith(b"Basic "):
-                continue
-            try:
-                user = base64.b64decode(value[6:]).decode().partition(":")[0]
-            except (ValueError, UnicodeDecodeError):
-                continue
-            if user == account_sid:
+            if key.lower() == b"authorization" and basic_user(value) == account_sid:
                 headers[index] = (key, b"Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()))
         scope["headers"] = headers
 
@@ -304,6 +295,91 @@ class StopByNameStopsWrongStream(Defect):
             self._first_sid_of_call.setdefault((match["account"], match["call"]), stream["sid"])
 
 
+TWILIO_404 = {
+    "code": 20404,
+    "message": "The requested resource was not found",
+    "more_info": "https://www.twilio.com/docs/errors/20404",
+    "status": 404,
+}
+
+
+class CreateAlways404(Defect):
+    name, check = "create-always-404", "stateful_create_is_accepted"
+    description = "every valid create refused with a well-formed Twilio 404"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        if _is_create(scope) and answer.status == 200:
+            answer.status = 404
+            answer.set_json(TWILIO_404)
+
+
+class CreateAlways400(Defect):
+    name, check = "create-always-400", "stateful_create_is_accepted"
+    description = "every valid create refused with a well-formed Twilio 400 (as if the name were in use)"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        if _is_create(scope) and answer.status == 200:
+            answer.status = 400
+            answer.set_json(
+                {
+                    "code": 21220,
+                    "message": "Invalid",
+                    "more_info": "https://www.twilio.com/docs/errors/21220",
+                    "status": 400,
+                }
+            )
+
+
+class Create404NoPreflight(CreateAlways404):
+    name, check = "create-404-no-preflight", "stateful_create_is_accepted"
+    description = "every valid create refused with a Twilio 404, and OPTIONS answered 405 like any other method"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        super().answer(scope, answer)
+        if scope["method"] == "OPTIONS":
+            answer.status = 405
+            answer.set_header("allow", "POST")
+            answer.set_json(
+                {
+                    "code": 20004,
+                    "message": "Method not allowed",
+                    "more_info": "https://www.twilio.com/docs/errors/20004",
+                    "status": 405,
+                }
+            )
+
+
+class SidNull(Defect):
+    name, check = "sid-null", "uri_is_canonical_path"
+    description = "sid: null on every Stream (the contract's schema allows it)"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream:
+            answer.set_json({**stream, "sid": None})
+
+
+class DateUpdatedNull(Defect):
+    name, check = "date-updated-null", "date_updated_is_rfc2822_gmt"
+    description = "date_updated: null on every Stream (the contract's schema allows it)"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream:
+            answer.set_json({**stream, "date_updated": None})
+
+
+class StopBySidWrong(Defect):
+    name, check = "stop-by-sid-wrong", "stop_by_sid_returns_that_sid"
+    description = "a stop answers with another Stream SID, its uri matching that SID"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream and _is_update(scope) and isinstance(stream.get("sid"), str) and isinstance(stream.get("uri"), str):
+            other = "MZ" + secrets.token_hex(16)
+            answer.set_json({**stream, "sid": other, "uri": stream["uri"].replace(stream["sid"], other)})
+
+
 DEFECTS: dict[str, type[Defect]] = {
     defect.name: defect
     for defect in (
@@ -325,6 +401,12 @@ DEFECTS: dict[str, type[Defect]] = {
         ErrorStatusMismatch,
         NonTwilioErrorShape,
         StopByNameStopsWrongStream,
+        CreateAlways404,
+        CreateAlways400,
+        Create404NoPreflight,
+        SidNull,
+        DateUpdatedNull,
+        StopBySidWrong,
     )
 }
 

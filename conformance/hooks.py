@@ -1,6 +1,5 @@
 """What schemathesis loads (`hooks = "conformance.hooks"` in schemathesis.toml): checks, formats, one hook."""
 
-import re
 import secrets
 from typing import Any
 
@@ -10,10 +9,9 @@ from schemathesis.generation.meta import TestPhase
 
 from conformance import checks  # importing registers the Twilio-specific checks
 from conformance.formats import RFC_2822_FORMAT, rfc2822_dates
+from conformance.wire import CALL_SID
 
 schemathesis.openapi.format(RFC_2822_FORMAT, rfc2822_dates)
-
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 
 
 @schemathesis.hook

@@ -21,12 +21,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.summary import RunSummary, read_events, render_markdown, render_terminal
@@ -138,6 +140,42 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+class StartedProcesses:
+    """Every server and schemathesis process the runs of this process started, so that an interrupted
+    self-test (runs in threads, which a signal does not reach) can stop them all, and start no more."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._stopping = False
+
+    def start(self, argv: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._stopping:
+                raise KeyboardInterrupt
+            process = subprocess.Popen(argv, **options)  # noqa: S603 (our own interpreter and modules)
+            self._running.add(process)
+            return process
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        stop_process(process)
+        with self._lock:
+            self._running.discard(process)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self._stopping = True
+            running = list(self._running)
+        for process in running:
+            if process.poll() is None:
+                process.terminate()
+        for process in running:
+            self.stop(process)
+
+
+STARTED = StartedProcesses()
+
+
 def emulator_command(port: int, store: Path) -> list[str]:
     return [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--db", str(store)]
 
@@ -153,7 +191,7 @@ def local_server(command_for: ServerCommand, reports: Path) -> Iterator[Target]:
         env = {name: value for name, value in os.environ.items() if not name.startswith("EMULATOR_")}
         env |= {"TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
         with log.open("wb") as log_file:
-            process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            process = STARTED.start(
                 command_for(port, Path(scratch) / "store.sqlite3"),
                 cwd=ROOT,
                 env=env,
@@ -164,7 +202,7 @@ def local_server(command_for: ServerCommand, reports: Path) -> Iterator[Target]:
                 _wait_until_listening(process, port, log)
                 yield Target(f"http://127.0.0.1:{port}", account_sid, auth_token)
             finally:
-                stop_process(process)
+                STARTED.stop(process)
                 shutil.copyfile(log, reports / "server.log")
 
 
@@ -195,10 +233,26 @@ def _seed_of_run(reports: Path) -> int | None:
     return seed if isinstance(seed, int) else None
 
 
-def run_schemathesis(target: Target, reports: Path, budget: Budget, profile: str) -> Verdict:
-    for stale in ("junit.xml", "events.ndjson", "run.json", "conformance.md", "summary.txt", "schemathesis.txt"):
+# What one run writes into its reports directory; a run starts by removing the previous run's, so that
+# a TARGET run does not leave the last local run's server.log next to its own reports.
+RUN_FILES = (
+    "junit.xml",
+    "events.ndjson",
+    "run.json",
+    "conformance.md",
+    "summary.txt",
+    "schemathesis.txt",
+    "server.log",
+)
+
+
+def clear_previous_run(reports: Path) -> None:
+    for stale in RUN_FILES:
         (reports / stale).unlink(missing_ok=True)
     shutil.rmtree(reports / "html", ignore_errors=True)
+
+
+def run_schemathesis(target: Target, reports: Path, budget: Budget, profile: str) -> Verdict:
     env = {
         **os.environ,
         "TWILIO_ACCOUNT_SID": target.account_sid,
@@ -208,7 +262,7 @@ def run_schemathesis(target: Target, reports: Path, budget: Budget, profile: str
     }
     started = time.monotonic()
     with (reports / "schemathesis.txt").open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 (the pinned schemathesis, our own arguments)
+        process = STARTED.start(
             schemathesis_command(target, reports, budget, profile),
             cwd=ROOT,
             env=env,
@@ -218,7 +272,7 @@ def run_schemathesis(target: Target, reports: Path, budget: Budget, profile: str
         try:
             exit_code = process.wait()
         finally:
-            stop_process(process)
+            STARTED.stop(process)
     seconds = time.monotonic() - started
     summary = read_events(reports / "events.ndjson")
     if exit_code != 0 and summary.conforms:
@@ -252,6 +306,7 @@ def judge(
 ) -> tuple[Verdict, str]:
     """Run the suite against target_url, or against a local server started for the run."""
     reports.mkdir(parents=True, exist_ok=True)
+    clear_previous_run(reports)
     if target_url:
         account_sid, auth_token = os.environ.get("TWILIO_ACCOUNT_SID"), os.environ.get("TWILIO_AUTH_TOKEN")
         if not account_sid or not auth_token:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.defects import DEFECTS
-from conformance.runner import ROOT, Budget, ServerCommand, _terminate_on_sigterm, judge
+from conformance.runner import ROOT, STARTED, Budget, ServerCommand, _terminate_on_sigterm, judge
 
 EMULATOR = "emulator"
 
@@ -59,8 +59,16 @@ def judge_one(server: str, reports: Path, *, seed: int | None, max_examples: int
 def judge_all(
     servers: Sequence[str], reports: Path, *, seed: int | None, max_examples: int | None, parallel: int = 2
 ) -> list[Outcome]:
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    pool = ThreadPoolExecutor(max_workers=parallel)
+    try:
         return list(pool.map(lambda server: judge_one(server, reports, seed=seed, max_examples=max_examples), servers))
+    except KeyboardInterrupt:
+        # The runs are threads, which the signal does not reach: stop their processes, start no more.
+        pool.shutdown(wait=False, cancel_futures=True)
+        STARTED.stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def render(outcomes: Sequence[Outcome]) -> str:
@@ -82,12 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Enough for every defect to show (they do within a few dozen examples); a full run budget each
     # would only make the self-test slower.
     parser.add_argument("--max-examples", type=int, default=50)
+    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (each a server and schemathesis)")
     parser.add_argument("--reports", default=str(ROOT / "reports" / "selftest"))
     args = parser.parse_args(argv)
     _terminate_on_sigterm()
     servers = args.servers or [EMULATOR, *DEFECTS]
     reports = Path(args.reports)
-    outcomes = judge_all(servers, reports, seed=args.seed, max_examples=args.max_examples)
+    try:
+        outcomes = judge_all(servers, reports, seed=args.seed, max_examples=args.max_examples, parallel=args.parallel)
+    except KeyboardInterrupt:
+        print("interrupted; the servers started for the self-test are stopped")
+        return 130
     table = render(outcomes)
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "selftest.md").write_text("# Conformance self-test\n\n" + table + "\n", encoding="utf-8")

@@ -23,16 +23,11 @@ from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, U
 import conformance.hooks  # the Twilio-specific checks judge every answer
 from conformance.checks import Case
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, RunningEmulator, emulator_server
+from tests.generated_cases import form_of
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 CONFIG = Path(__file__).resolve().parent.parent / "conformance" / "schemathesis.toml"
 CALL_SID = "CA" + "5" * 32
-
-
-def form_of(case: Case) -> dict[str, Any]:
-    """The form body of a generated case (positive cases of this contract always have one)."""
-    assert isinstance(case.body, dict)
-    return case.body
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +83,11 @@ def test_client_follows_the_contracts_links_against_the_emulator(
 ) -> None:
     class ClientStateMachine(contract_schema(monkeypatch).as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Case) -> None:
-            # As in `make conformance`: each create on a call of its own, so that scenarios do not
-            # depend on each other through the emulator's state (see conformance/hooks.py).
+            # As in `make conformance`: the path's AccountSid is the authenticated account (the state
+            # machine does not apply the configuration's parameter override; another account would only
+            # ever be a 404), and each create is on a call of its own, so that scenarios do not depend
+            # on each other through the emulator's state (see conformance/hooks.py).
+            case.path_parameters = {**(case.path_parameters or {}), "AccountSid": ACCOUNT_SID}
             conformance.hooks.before_call(HookContext(), case, {})
 
         def call(self, case: Case, **kwargs: Any) -> Response:

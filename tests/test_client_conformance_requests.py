@@ -23,6 +23,7 @@ from twilio_stream_client.api.stream import create_stream, update_stream
 from twilio_stream_client.models import CreateStreamBody, UpdateStreamBody
 
 from conformance.checks import Case
+from tests.generated_cases import form_of
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(CONTRACT)
@@ -40,12 +41,6 @@ STREAM = {
     "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{'CA' + '0' * 32}/Streams/{'MZ' + '0' * 32}.json",
 }
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def form_of(case: Case) -> dict[str, Any]:
-    """The form body of a generated case (positive cases of this contract always have one)."""
-    assert isinstance(case.body, dict)
-    return case.body
 
 
 def path_template(operation_id: str) -> tuple[str, list[str]]:

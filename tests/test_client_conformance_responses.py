@@ -2,8 +2,10 @@
 
 For every response of every operation (200 and each error), schemathesis generates JSON values from
 the response schema of openapi.yaml: each one parses into the client's model, and `to_dict()` gives
-back the same JSON. Values that violate the schema (schemathesis' negative mode) and bodies that are
-not JSON either parse or raise `UnparseableResponse`, the client's documented exception; nothing else.
+back the same JSON. The client checks what a model needs (JSON types, required keys, enum values)
+and deliberately not the rest (patterns, lengths, extra keys): a violation of what it checks always
+raises `UnparseableResponse`, the client's documented exception, and any other violation (schemathesis'
+negative mode) or a body that is not JSON either parses or raises that same exception; nothing else.
 
 Schemathesis generates request data, so each response schema is lent to a request body of a small
 derived document; `conformance.hooks` registers the `date-time-rfc-2822` format, so dates are real.
@@ -117,9 +119,13 @@ def test_every_documented_response_parses_and_round_trips(operation_id: str, sta
 
 
 @pytest.mark.parametrize(("operation_id", "status", "ref"), RESPONSES, ids=[f"{o}-{s}" for o, s, _ in RESPONSES])
-def test_a_response_violating_the_schema_raises_only_unparseable_response(
+def test_a_response_violating_the_schema_parses_or_raises_unparseable_response_never_another_exception(
     operation_id: str, status: int, ref: str
 ) -> None:
+    """Any violation: the client may accept what it does not check (a pattern, a length, an extra key),
+    so this proves only that nothing but `UnparseableResponse` escapes. The property below proves that
+    what it does check is always refused."""
+
     @EXAMPLES
     @given(value=bodies(operation_id, status, GenerationMode.NEGATIVE))
     def parses_or_raises_unparseable(value: Any) -> None:
@@ -131,6 +137,53 @@ def test_a_response_violating_the_schema_raises_only_unparseable_response(
         assert raised is None or raised.status_code == status
 
     parses_or_raises_unparseable()
+
+
+# What the client checks, per key: the JSON values of a wrong type for it.
+_NOT_A_STRING = [1, 1.5, True, [], {}]
+_NOT_AN_INTEGER = ["404", 404.5, True, None, [], {}]
+WRONG_TYPES: dict[str, dict[str, list[Any]]] = {
+    "Stream": {
+        **dict.fromkeys(("sid", "account_sid", "call_sid", "name", "date_updated", "uri"), _NOT_A_STRING),
+        "status": ["paused", "", None, 1, []],  # outside the enum, or no string
+    },
+    "TwilioError": {
+        "code": _NOT_AN_INTEGER,
+        "status": _NOT_AN_INTEGER,
+        "message": [None, *_NOT_A_STRING],
+        "more_info": [None, *_NOT_A_STRING],
+        "detail": [None, *_NOT_A_STRING],
+    },
+}
+REQUIRED = {
+    "Stream": ["sid", "account_sid", "call_sid", "name", "status", "date_updated", "uri"],
+    "TwilioError": ["code", "message", "more_info", "status"],
+}
+
+
+@pytest.mark.parametrize(("operation_id", "status", "ref"), RESPONSES, ids=[f"{o}-{s}" for o, s, _ in RESPONSES])
+def test_a_violation_of_what_the_client_checks_always_raises_unparseable_response(
+    operation_id: str, status: int, ref: str
+) -> None:
+    """A valid body with one required key removed, or one key given a wrong JSON type or an unknown enum value."""
+    schema = ref.rsplit("/", 1)[1]
+
+    @EXAMPLES
+    @given(value=bodies(operation_id, status, GenerationMode.POSITIVE), data=st.data())
+    def raises_unparseable(value: dict[str, Any], data: st.DataObject) -> None:
+        broken = dict(value)
+        if data.draw(st.booleans(), label="remove a required key"):
+            del broken[data.draw(st.sampled_from(REQUIRED[schema]), label="key")]
+        else:
+            key = data.draw(st.sampled_from(sorted(WRONG_TYPES[schema])), label="key")
+            broken[key] = data.draw(st.sampled_from(WRONG_TYPES[schema][key]), label="wrong value")
+
+        with pytest.raises(UnparseableResponse) as raised:
+            answer(operation_id, status, json_bytes(broken))
+
+        assert raised.value.status_code == status
+
+    raises_unparseable()
 
 
 @pytest.mark.parametrize(

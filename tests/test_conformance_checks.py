@@ -9,8 +9,16 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from schemathesis import CheckContext, Response
+from schemathesis import CheckContext, GenerationMode, Response
 from schemathesis.config import ChecksConfig
+from schemathesis.generation.meta import (
+    CaseMetadata,
+    ExamplesPhaseData,
+    GenerationInfo,
+    PhaseInfo,
+    StatefulPhaseData,
+    TestPhase,
+)
 
 from conformance import checks
 from conformance.checks import Case
@@ -66,15 +74,32 @@ def stream(call: str, sid: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def in_phase(case: Case, phase: TestPhase, mode: GenerationMode = GenerationMode.POSITIVE) -> Case:
+    """The same case, as generated in `phase` with `mode`."""
+    data = StatefulPhaseData if phase == TestPhase.STATEFUL else ExamplesPhaseData
+    meta = CaseMetadata(
+        generation=GenerationInfo(time=0.0, mode=mode),
+        components={},
+        phase=PhaseInfo(
+            name=phase, data=data(description=None, parameter=None, parameter_location=None, location=None)
+        ),
+    )
+    generated: Case = case.operation.Case(
+        path_parameters=case.path_parameters, body=case.body, media_type=FORM, _meta=meta
+    )
+    return generated
+
+
 def answer(
     status: int,
     body: dict[str, Any] | bytes,
     headers: dict[str, str] | None = None,
     authorization: str | None = None,
+    method: str = "POST",
 ) -> Response:
     content = body if isinstance(body, bytes) else None
     request_headers = {"Authorization": authorization} if authorization else {}
-    request = httpx.Request("POST", "http://server.test/path", headers=request_headers, content=b"Status=stopped")
+    request = httpx.Request(method, "http://server.test/path", headers=request_headers, content=b"Status=stopped")
     response = httpx.Response(
         status,
         json=None if content is not None else body,
@@ -116,6 +141,14 @@ def test_date_updated_is_rfc2822_gmt_rejects(value: str) -> None:
     response = answer(200, stream(call, new_stream_sid(), date_updated=value))
 
     with pytest.raises(AssertionError, match="expected date_updated"):
+        checks.date_updated_is_rfc2822_gmt(CONTEXT, response, create_case(call))
+
+
+def test_date_updated_is_rfc2822_gmt_rejects_null_on_a_created_stream() -> None:
+    call = new_call_sid()
+    response = answer(200, stream(call, new_stream_sid(), date_updated=None))
+
+    with pytest.raises(AssertionError, match=r"expected date_updated in RFC 2822 GMT .*, got None"):
         checks.date_updated_is_rfc2822_gmt(CONTEXT, response, create_case(call))
 
 
@@ -161,6 +194,44 @@ def test_uri_is_canonical_path_rejects_a_uri_of_another_sid() -> None:
 
     with pytest.raises(AssertionError, match=f"expected uri '.*{sid}.json', got '.*{other}.json'"):
         checks.uri_is_canonical_path(CONTEXT, response, create_case(call))
+
+
+@pytest.mark.parametrize("sid", [None, "", "not-a-sid"])
+def test_uri_is_canonical_path_rejects_a_stream_without_a_stream_sid(sid: str | None) -> None:
+    call = new_call_sid()
+    response = answer(200, {**stream(call, new_stream_sid()), "sid": sid})
+
+    with pytest.raises(AssertionError, match=f"expected a Stream SID \\(MZ and 32 hex digits\\), got {sid!r}"):
+        checks.uri_is_canonical_path(CONTEXT, response, create_case(call))
+
+
+def test_stateful_create_is_accepted_accepts_a_200() -> None:
+    call = new_call_sid()
+    case = in_phase(create_case(call), TestPhase.STATEFUL)
+
+    checks.stateful_create_is_accepted(CONTEXT, answer(200, stream(call, new_stream_sid())), case)
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_stateful_create_is_accepted_rejects_a_refused_valid_create(status: int) -> None:
+    case = in_phase(create_case(new_call_sid()), TestPhase.STATEFUL)
+
+    with pytest.raises(AssertionError, match=f"expected 200 for a valid CreateStream .*, got {status}"):
+        checks.stateful_create_is_accepted(CONTEXT, answer(status, error(status)), case)
+
+
+@pytest.mark.parametrize(
+    ("case", "why"),
+    [
+        (in_phase(create_case(new_call_sid()), TestPhase.EXAMPLES), "another phase: the call may be full"),
+        (in_phase(create_case(new_call_sid()), TestPhase.STATEFUL, GenerationMode.NEGATIVE), "invalid data"),
+        (in_phase(create_case("CA-not-a-call"), TestPhase.STATEFUL), "a malformed CallSid"),
+        (in_phase(update_case(new_call_sid(), new_stream_sid()), TestPhase.STATEFUL), "a stop"),
+    ],
+    ids=["examples-phase", "negative", "malformed-call", "stop"],
+)
+def test_stateful_create_is_accepted_leaves_other_cases_alone(case: Case, why: str) -> None:
+    checks.stateful_create_is_accepted(CONTEXT, answer(404, error(404)), case)
 
 
 def test_create_answers_in_progress_accepts_in_progress() -> None:
@@ -363,6 +434,22 @@ def test_wrong_auth_token_is_refused_rejects_a_200(auth_probe_answers: list[int]
         checks.wrong_auth_token_is_refused(CONTEXT, _authorized_answer(), create_case(new_call_sid()))
 
 
+def test_wrong_auth_token_is_refused_does_not_spend_its_probe_on_another_method(
+    auth_probe_answers: list[int],
+) -> None:
+    """The coverage phase's OPTIONS preflight answers 204 without credentials; it is no request to probe."""
+    credentials = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    preflight = answer(204, b"", authorization=f"Basic {credentials}", method="OPTIONS")
+    auth_probe_answers.append(204)  # what the preflight would answer to a probe
+
+    checks.wrong_auth_token_is_refused(CONTEXT, preflight, create_case(new_call_sid()))
+    assert auth_probe_answers == [204]  # not probed
+    auth_probe_answers[:] = [401]
+    checks.wrong_auth_token_is_refused(CONTEXT, _authorized_answer(), create_case(new_call_sid()))
+
+    assert auth_probe_answers == []  # the operation's own request still got its probe
+
+
 def test_wrong_auth_token_is_refused_probes_each_operation_once(auth_probe_answers: list[int]) -> None:
     auth_probe_answers.append(401)
 
@@ -391,4 +478,5 @@ def test_checks_are_registered_with_schemathesis() -> None:
         "cors_credentials_is_boolean",
         "unauthorized_carries_challenge",
         "wrong_auth_token_is_refused",
+        "stateful_create_is_accepted",
     } <= registered

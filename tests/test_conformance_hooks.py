@@ -15,7 +15,8 @@ from schemathesis.generation.meta import (
 )
 
 from conformance.checks import Case
-from conformance.hooks import CALL_SID, before_call
+from conformance.hooks import before_call
+from conformance.wire import CALL_SID
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(CONTRACT)

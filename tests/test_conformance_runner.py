@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import runner
 from conformance.runner import (
     ROOT,
     Budget,
@@ -152,3 +153,21 @@ def test_an_interrupted_run_leaves_no_process_behind(
     assert runner.returncode != 0
     assert b"interrupted" in output
     assert _processes_with(marker) == []
+
+
+def test_a_run_starts_by_removing_the_previous_runs_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TARGET run does not leave the last local run's server.log (or anything else) among its reports."""
+    for stale in ("server.log", "junit.xml", "events.ndjson", "summary.txt"):
+        (tmp_path / stale).write_text("from the previous run")
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "index.html").write_text("from the previous run")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token")
+    # A schemathesis that makes no call: the run itself fails, which is not what is judged here.
+    monkeypatch.setattr(runner, "schemathesis_command", lambda *args: [sys.executable, "-c", "pass"])
+
+    verdict, _ = runner.judge("http://127.0.0.1:9", tmp_path)
+
+    assert not verdict.conforms
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["conformance.md", "schemathesis.txt", "summary.txt"]
+    assert "from the previous run" not in (tmp_path / "summary.txt").read_text()
