@@ -1,6 +1,12 @@
 """The public names of twilio_stream_client, pinned: adding or removing one is a decision, not an accident."""
 
+import importlib
+import re
+import subprocess
+import sys
+
 import httpx
+import pytest
 import twilio_stream_client
 import twilio_stream_client.models
 from twilio_stream_client import TwilioClient
@@ -34,6 +40,33 @@ def test_models_exports() -> None:
         "UpdateStreamBody",
     }
     assert all(hasattr(twilio_stream_client.models, name) for name in twilio_stream_client.models.__all__)
+
+
+def test_models_are_the_names_of_their_modules() -> None:
+    # The package imports its models lazily; each name must still be the one its module defines.
+    for name in twilio_stream_client.models.__all__:
+        module_name = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()  # CreateStreamBody -> create_stream_body
+        module = importlib.import_module(f"twilio_stream_client.models.{module_name}")
+        assert getattr(twilio_stream_client.models, name) is getattr(module, name)
+
+
+def test_an_unknown_model_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="NoSuchModel"):
+        _ = twilio_stream_client.models.NoSuchModel  # type: ignore[attr-defined]
+
+
+def test_stopping_streams_does_not_import_the_create_body() -> None:
+    # The 198 custom-parameter fields of CreateStreamBody cost milliseconds to build: a fresh interpreter
+    # that only stops Streams must not pay them.
+    program = (
+        "import sys\n"
+        "from twilio_stream_client.api.stream import update_stream\n"
+        "from twilio_stream_client.models import Stream, UpdateStreamBody\n"
+        "print('twilio_stream_client.models.create_stream_body' in sys.modules)\n"
+    )
+    imported = subprocess.run([sys.executable, "-c", program], check=True, capture_output=True, text=True).stdout
+
+    assert imported.strip() == "False"
 
 
 def test_stream_operations_have_sync_async_plain_and_detailed_functions() -> None:
