@@ -12,16 +12,12 @@ import schemathesis
 from schemathesis import CheckContext, GenerationMode, Response
 from schemathesis.config import ChecksConfig
 from schemathesis.generation.meta import (
-    CaseMetadata,
-    ExamplesPhaseData,
-    GenerationInfo,
-    PhaseInfo,
-    StatefulPhaseData,
     TestPhase,
 )
 
 from conformance import checks
 from conformance.checks import Case
+from tests.generated_cases import case_metadata
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(CONTRACT)
@@ -76,16 +72,8 @@ def stream(call: str, sid: str, **overrides: Any) -> dict[str, Any]:
 
 def in_phase(case: Case, phase: TestPhase, mode: GenerationMode = GenerationMode.POSITIVE) -> Case:
     """The same case, as generated in `phase` with `mode`."""
-    data = StatefulPhaseData if phase == TestPhase.STATEFUL else ExamplesPhaseData
-    meta = CaseMetadata(
-        generation=GenerationInfo(time=0.0, mode=mode),
-        components={},
-        phase=PhaseInfo(
-            name=phase, data=data(description=None, parameter=None, parameter_location=None, location=None)
-        ),
-    )
     generated: Case = case.operation.Case(
-        path_parameters=case.path_parameters, body=case.body, media_type=FORM, _meta=meta
+        path_parameters=case.path_parameters, body=case.body, media_type=FORM, _meta=case_metadata(phase, mode)
     )
     return generated
 

@@ -4,19 +4,15 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode, HookContext
+from schemathesis import HookContext
 from schemathesis.generation.meta import (
-    CaseMetadata,
-    ExamplesPhaseData,
-    GenerationInfo,
-    PhaseInfo,
-    StatefulPhaseData,
     TestPhase,
 )
 
 from conformance.checks import Case
 from conformance.hooks import before_call
 from conformance.wire import CALL_SID
+from tests.generated_cases import case_metadata
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(CONTRACT)
@@ -25,23 +21,12 @@ CALL = "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 FORM = "application/x-www-form-urlencoded"
 
 
-def meta(phase: TestPhase) -> CaseMetadata:
-    data = StatefulPhaseData if phase == TestPhase.STATEFUL else ExamplesPhaseData
-    return CaseMetadata(
-        generation=GenerationInfo(time=0.0, mode=GenerationMode.POSITIVE),
-        components={},
-        phase=PhaseInfo(
-            name=phase, data=data(description=None, parameter=None, parameter_location=None, location=None)
-        ),
-    )
-
-
 def case(operation_id: str, phase: TestPhase, call_sid: str = CALL) -> Case:
     path = {"AccountSid": ACCOUNT_SID, "CallSid": call_sid}
     if operation_id == "UpdateStream":
         path["Sid"] = "my-stream"
     operation = SCHEMA.find_operation_by_id(operation_id)
-    generated: Case = operation.Case(path_parameters=path, media_type=FORM, _meta=meta(phase))
+    generated: Case = operation.Case(path_parameters=path, media_type=FORM, _meta=case_metadata(phase))
     return generated
 
 
