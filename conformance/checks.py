@@ -103,24 +103,26 @@ def date_updated_is_rfc2822_gmt(ctx: CheckContext, response: Response, case: Cas
     return None
 
 
+def _field_matches_path(response: Response, case: Case, field: str, parameter: str) -> None:
+    stream = stream_body(response, case)
+    expected = path_parameter(case, parameter)
+    if stream is None or expected is None or stream.get(field) == expected:
+        return
+    raise AssertionError(f"expected {field} {expected!r} (the path), got {stream.get(field)!r}")
+
+
 @schemathesis.check
 def account_sid_matches_path(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """The Stream's `account_sid` is the AccountSid of the request path."""
-    stream = stream_body(response, case)
-    expected = path_parameter(case, "AccountSid")
-    if stream is None or expected is None or stream.get("account_sid") == expected:
-        return None
-    raise AssertionError(f"expected account_sid {expected!r} (the path), got {stream.get('account_sid')!r}")
+    _field_matches_path(response, case, "account_sid", "AccountSid")
+    return None
 
 
 @schemathesis.check
 def call_sid_matches_path(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """The Stream's `call_sid` is the CallSid of the request path."""
-    stream = stream_body(response, case)
-    expected = path_parameter(case, "CallSid")
-    if stream is None or expected is None or stream.get("call_sid") == expected:
-        return None
-    raise AssertionError(f"expected call_sid {expected!r} (the path), got {stream.get('call_sid')!r}")
+    _field_matches_path(response, case, "call_sid", "CallSid")
+    return None
 
 
 @schemathesis.check

@@ -37,6 +37,7 @@ AUTH_TOKEN = "test-auth-token-0123456789"
 OTHER_ACCOUNT_SID = "ACfedcba9876543210fedcba9876543210"
 OTHER_AUTH_TOKEN = "other-test-auth-token"
 CALL_SID = "CA0123456789abcdef0123456789abcdef"
+NO_AUTH = httpx.Auth()  # sends the request as it is: no credentials, or only those in its headers
 _RUNNING_ON = re.compile(r"running on http://127\.0\.0\.1:(\d+)")
 
 

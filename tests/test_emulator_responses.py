@@ -23,6 +23,7 @@ from tests.emulator_server import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     CALL_SID,
+    NO_AUTH,
     OTHER_ACCOUNT_SID,
     OTHER_AUTH_TOKEN,
     emulator_client,
@@ -32,7 +33,6 @@ from tests.emulator_server import (
 )
 
 pytestmark = pytest.mark.anyio
-NO_AUTH = httpx.Auth()  # sends the request as it is: no credentials, or only those in its headers
 
 _CONTRACT = yaml.safe_load((Path(__file__).resolve().parent.parent / "openapi.yaml").read_text(encoding="utf-8"))
 

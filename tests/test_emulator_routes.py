@@ -11,6 +11,7 @@ from emulator.routes import ROUTES, ApiRoute
 from tests.emulator_server import (
     ACCOUNT_SID,
     CALL_SID,
+    NO_AUTH,
     emulator_client,
     emulator_settings,
     stream_path,
@@ -18,7 +19,6 @@ from tests.emulator_server import (
 )
 
 pytestmark = pytest.mark.anyio
-NO_AUTH = httpx.Auth()  # sends the request as it is: no credentials, or only those in its headers
 
 
 @pytest.fixture
