@@ -57,19 +57,19 @@ lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectr
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
 
 conformance: venv ## Judge a server by openapi.yaml (default: the emulator; TARGET=url, PROFILE=live, SEED=, MAX_EXAMPLES=, MAX_TIME=)
-	$(BIN)/python -m conformance --target "$(TARGET)" --profile "$(PROFILE)" --seed "$(SEED)" \
+	$(BIN)/python -m twilio_stream_conformance --target "$(TARGET)" --profile "$(PROFILE)" --seed "$(SEED)" \
 	  --max-examples "$(MAX_EXAMPLES)" --max-time "$(MAX_TIME)"
 
 conformance-selftest: venv ## Prove the suite fails on each deliberately defective server and passes on the emulator
-	$(BIN)/python -m conformance.selftest $(if $(SEED),--seed $(SEED)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))
+	$(BIN)/python -m twilio_stream_conformance.selftest $(if $(SEED),--seed $(SEED)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))
 
 bench: venv node_modules/.installed ## Measure client, emulator and suite against their peers into BENCHMARKS.md (QUICK=1: smoke run)
 	@# wrk, the load generator, is a Debian package; a Python one would saturate before the servers do.
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
-serve: venv ## Serve the Stream emulator on HOST:PORT (DB=store file, WORKERS=processes; `--help`: python -m emulator)
-	$(BIN)/python -m emulator --host $(HOST) --port $(PORT) --db $(DB) --workers $(WORKERS)
+serve: venv ## Serve the Stream emulator on HOST:PORT (DB=store file, WORKERS=processes; `--help`: python -m twilio_stream_emulator)
+	$(BIN)/python -m twilio_stream_emulator --host $(HOST) --port $(PORT) --db $(DB) --workers $(WORKERS)
 
 clean: ## Remove the virtualenvs, caches and reports
 	rm -rf .tools $(VENV) node_modules reports .pytest_cache .mypy_cache .ruff_cache

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import uvicorn
 
 HOST = "127.0.0.1"
-EMULATOR_PROTOCOL = "emulator.protocol:TwilioHttpToolsProtocol"
+EMULATOR_PROTOCOL = "twilio_stream_emulator.protocol:TwilioHttpToolsProtocol"
 
 
 def http_protocol() -> str:
-    return EMULATOR_PROTOCOL if importlib.util.find_spec("emulator.protocol") is not None else "httptools"
+    return EMULATOR_PROTOCOL if importlib.util.find_spec("twilio_stream_emulator.protocol") is not None else "httptools"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

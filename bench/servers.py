@@ -123,12 +123,12 @@ def prism_server(log_dir: Path) -> Iterator[Server]:
 def emulator_server(
     log_dir: Path, db: Path, workers: int, credentials: Mapping[str, str], extra_args: Sequence[str] = ()
 ) -> Iterator[Server]:
-    """The emulator as users start it (`python -m emulator`), on its own store file."""
+    """The emulator as users start it (`python -m twilio_stream_emulator`), on its own store file."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
-        "emulator",
+        "twilio_stream_emulator",
         "--host",
         HOST,
         "--port",

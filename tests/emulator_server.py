@@ -2,7 +2,7 @@
 
 - ``emulator_client(settings)``: an ``httpx.AsyncClient`` wired straight into the ASGI app (no socket),
   with the app's lifespan run around it; for behaviour that needs no real HTTP.
-- ``emulator_server(...)``: ``python -m emulator`` as a subprocess on a free loopback port (``--port 0``;
+- ``emulator_server(...)``: ``python -m twilio_stream_emulator`` as a subprocess on a free loopback port (``--port 0``;
   the port is read from the server's log), yielded once it answers HTTP; stopped with SIGTERM (then
   SIGKILL) on exit. For real clients (SDKs, schemathesis, benchmarks), workers, signals, raw sockets.
 
@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-from emulator import Settings, create_app
-from emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts
+from twilio_stream_emulator import Settings, create_app
+from twilio_stream_emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
@@ -76,7 +75,7 @@ async def emulator_client(settings: Settings | None = None) -> AsyncIterator[htt
 
 @dataclass
 class RunningEmulator:
-    """A live ``python -m emulator``: where it listens, its process and its log file."""
+    """A live ``python -m twilio_stream_emulator``: where it listens, its process and its log file."""
 
     base_url: str
     port: int
@@ -123,11 +122,11 @@ def emulator_server(
     log_level: str = "info",
     startup_timeout: float = 30.0,
 ) -> Iterator[RunningEmulator]:
-    """``python -m emulator`` on 127.0.0.1 and a free port, with one account (None, None: the defaults)."""
+    """The emulator's command on 127.0.0.1 and a free port, with one account (None, None: the defaults)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "EMULATOR_"))}
     if account_sid is not None and auth_token is not None:
         env |= {"TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
-    command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", "--db", db]
+    command = [sys.executable, "-m", "twilio_stream_emulator", "--host", "127.0.0.1", "--port", "0", "--db", db]
     command += ["--workers", str(workers), "--log-level", log_level, *extra_args]
     with tempfile.TemporaryDirectory(prefix="emulator-") as folder:
         log_path = Path(folder) / "emulator.log"

@@ -11,8 +11,7 @@ from schemathesis.generation.meta import (
     StatefulPhaseData,
     TestPhase,
 )
-
-from conformance.checks import Case
+from twilio_stream_conformance.checks import Case
 
 
 def form_of(case: Case) -> dict[str, Any]:

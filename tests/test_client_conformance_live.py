@@ -13,20 +13,21 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+import twilio_stream_conformance.hooks  # the Twilio-specific checks judge every answer
 from hypothesis import Phase, settings
 from schemathesis import BaseSchema, GenerationMode, HookContext, Response
 from schemathesis.specs.openapi.checks import ignored_auth
 from twilio_stream_client import TwilioClient
 from twilio_stream_client.api.stream import create_stream, update_stream
 from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, UpdateStreamBody
+from twilio_stream_conformance import runner
+from twilio_stream_conformance.checks import Case
 
-import conformance.hooks  # the Twilio-specific checks judge every answer
-from conformance.checks import Case
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, RunningEmulator, emulator_server
 from tests.generated_cases import form_of
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
-CONFIG = Path(__file__).resolve().parent.parent / "conformance" / "schemathesis.toml"
+CONFIG = runner.CONFIG
 CALL_SID = "CA" + "5" * 32
 
 
@@ -88,7 +89,7 @@ def test_client_follows_the_contracts_links_against_the_emulator(
             # ever be a 404), and each create is on a call of its own, so that scenarios do not depend
             # on each other through the emulator's state (see conformance/hooks.py).
             case.path_parameters = {**(case.path_parameters or {}), "AccountSid": ACCOUNT_SID}
-            conformance.hooks.before_call(HookContext(), case, {})
+            twilio_stream_conformance.hooks.before_call(HookContext(), case, {})
 
         def call(self, case: Case, **kwargs: Any) -> Response:
             raw, parsed = call_with_client(client, case)

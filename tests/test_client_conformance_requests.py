@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from twilio_stream_client import TwilioClient
 from twilio_stream_client.api.stream import create_stream, update_stream
 from twilio_stream_client.models import CreateStreamBody, UpdateStreamBody
+from twilio_stream_conformance.checks import Case
 
-from conformance.checks import Case
 from tests.generated_cases import form_of
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"

@@ -8,7 +8,7 @@ raises `UnparseableResponse`, the client's documented exception, and any other v
 negative mode) or a body that is not JSON either parses or raises that same exception; nothing else.
 
 Schemathesis generates request data, so each response schema is lent to a request body of a small
-derived document; `conformance.hooks` registers the `date-time-rfc-2822` format, so dates are real.
+derived document; `twilio_stream_conformance.hooks` registers the `date-time-rfc-2822` format, so dates are real.
 """
 
 import copy
@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+import twilio_stream_conformance.hooks  # noqa: F401  (the date-time-rfc-2822 format strategy)
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,9 +27,7 @@ from schemathesis import GenerationMode
 from twilio_stream_client import TwilioClient, UnparseableResponse
 from twilio_stream_client.api.stream import create_stream, update_stream
 from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, UpdateStreamBody
-
-import conformance.hooks  # noqa: F401  (the date-time-rfc-2822 format strategy)
-from conformance.checks import Case
+from twilio_stream_conformance.checks import Case
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 DOCUMENT: dict[str, Any] = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))

@@ -14,9 +14,9 @@ from schemathesis.config import ChecksConfig
 from schemathesis.generation.meta import (
     TestPhase,
 )
+from twilio_stream_conformance import checks
+from twilio_stream_conformance.checks import Case
 
-from conformance import checks
-from conformance.checks import Case
 from tests.generated_cases import case_metadata
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"

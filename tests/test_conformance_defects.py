@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from conformance.defects import DEFECTS, ASGIApp, DefectMiddleware, Message, Receive, Scope, Send
+from twilio_stream_conformance.defects import DEFECTS, ASGIApp, DefectMiddleware, Message, Receive, Scope, Send
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 CALL_SID = "CA0123456789abcdef0123456789abcdef"

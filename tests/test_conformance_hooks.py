@@ -1,4 +1,4 @@
-"""conformance.hooks: each stateful create gets a call of its own; nothing else is touched."""
+"""twilio_stream_conformance.hooks: each stateful create gets a call of its own; nothing else is touched."""
 
 from pathlib import Path
 
@@ -8,10 +8,10 @@ from schemathesis import HookContext
 from schemathesis.generation.meta import (
     TestPhase,
 )
+from twilio_stream_conformance.checks import Case
+from twilio_stream_conformance.hooks import before_call
+from twilio_stream_conformance.wire import CALL_SID
 
-from conformance.checks import Case
-from conformance.hooks import before_call
-from conformance.wire import CALL_SID
 from tests.generated_cases import case_metadata
 
 CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"

@@ -11,10 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from conformance import runner
-from conformance.runner import (
-    ROOT,
+from twilio_stream_conformance import runner
+from twilio_stream_conformance.runner import (
     Budget,
     ServerCommand,
     Target,
@@ -125,8 +123,7 @@ def test_an_interrupted_run_leaves_no_process_behind(
     marker = f"CONFORMANCE_TEST_RUN={uuid.uuid4()}"
     name, _, value = marker.partition("=")
     runner = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "--reports", str(tmp_path)],
-        cwd=ROOT,
+        [sys.executable, "-m", "twilio_stream_conformance", "--reports", str(tmp_path)],
         env={**os.environ, name: value},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

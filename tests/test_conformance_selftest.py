@@ -16,10 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conformance import runner
-from conformance.defects import DEFECTS
-from conformance.selftest import EMULATOR, Outcome, judge_all
+from twilio_stream_conformance import runner
+from twilio_stream_conformance.defects import DEFECTS
+from twilio_stream_conformance.selftest import EMULATOR, Outcome, judge_all
 
 SERVERS = [EMULATOR, *DEFECTS]
 ACCOUNT_SID = "AC" + secrets.token_hex(16)
@@ -78,8 +77,7 @@ def test_there_are_at_least_twelve_defects_each_with_its_own_name_and_a_check() 
 
 def test_an_interrupted_selftest_exits_with_one_line_and_stops_its_servers(tmp_path: Path) -> None:
     selftest = subprocess.Popen(
-        [sys.executable, "-m", "conformance.selftest", EMULATOR, "--reports", str(tmp_path)],
-        cwd=runner.ROOT,
+        [sys.executable, "-m", "twilio_stream_conformance.selftest", EMULATOR, "--reports", str(tmp_path)],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conformance.summary import curl_line, read_events, render_markdown, render_terminal
+from twilio_stream_conformance.summary import curl_line, read_events, render_markdown, render_terminal
 
 LABEL = "POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Streams/{Sid}.json"
 URI = "http://127.0.0.1:8080/2010-04-01/Accounts/AC1/Calls/CA1/Streams/a%20b.json"

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from twilio_stream_emulator.access_log import AccessLog, escape_for_log
 
-from emulator.access_log import AccessLog, escape_for_log
 from tests.emulator_server import AUTH_TOKEN, emulator_client, stream_path, streams_path
 
 LINE = re.compile(

@@ -4,8 +4,7 @@ import base64
 from pathlib import Path
 
 import pytest
-
-from emulator.accounts import (
+from twilio_stream_emulator.accounts import (
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
     Accounts,

@@ -1,11 +1,10 @@
 """What the emulator reads from openapi.yaml is what the contract says (emulator/contract.py)."""
 
 import pytest
-
-from emulator import contract
-from emulator.cors import CORS_HEADERS, WWW_AUTHENTICATE
-from emulator.responses import render_stream
-from emulator.store import Stream
+import twilio_stream_contract as contract
+from twilio_stream_emulator.cors import CORS_HEADERS, WWW_AUTHENTICATE
+from twilio_stream_emulator.responses import render_stream
+from twilio_stream_emulator.store import Stream
 
 
 def test_the_sid_patterns_are_the_contracts() -> None:

@@ -6,8 +6,7 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 import yaml
-
-from emulator import errors
+from twilio_stream_emulator import errors
 
 _CONTRACT = yaml.safe_load((Path(__file__).resolve().parent.parent / "openapi.yaml").read_text(encoding="utf-8"))
 ERROR_SCHEMA = jsonschema_rs.validator_for(

@@ -5,10 +5,9 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from emulator import errors
-from emulator.errors import ApiError
-from emulator.forms import check_content_type, parse_form, percent_decode
+from twilio_stream_emulator import errors
+from twilio_stream_emulator.errors import ApiError
+from twilio_stream_emulator.forms import check_content_type, parse_form, percent_decode
 
 ALLOWED = frozenset({"Name", "Url"})
 

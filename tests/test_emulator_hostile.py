@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from twilio_stream_emulator.cors import CORS_HEADERS
+from twilio_stream_emulator.protocol import MAX_HEADER_BYTES, MAX_MESSAGE_BYTES
 
-from emulator.cors import CORS_HEADERS
-from emulator.protocol import MAX_HEADER_BYTES, MAX_MESSAGE_BYTES
 from tests.emulator_server import (
     AUTH_TOKEN,
     RawResponse,

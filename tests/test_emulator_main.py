@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 import uvicorn
-
-from emulator import __main__ as cli
-from emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from twilio_stream_emulator import __main__ as cli
+from twilio_stream_emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - what the command line must refuse on the defaults
@@ -28,7 +27,9 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[
 
 
 def test_help_lists_every_option() -> None:
-    result = subprocess.run([sys.executable, "-m", "emulator", "--help"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "twilio_stream_emulator", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
 
     assert result.returncode == 0
     for option in ("--host", "--port", "--workers", "--db", "--accounts-file", "--log-level"):
@@ -41,9 +42,9 @@ def test_defaults_serve_on_loopback_8080_with_a_file_store(uvicorn_calls: list[d
 
     (call,) = uvicorn_calls
     assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8080, 1)
-    assert call["app"] == "emulator.app:create_app_from_environment"
+    assert call["app"] == "twilio_stream_emulator.app:create_app_from_environment"
     assert call["factory"] is True
-    assert call["http"] == "emulator.protocol:TwilioHttpToolsProtocol"
+    assert call["http"] == "twilio_stream_emulator.protocol:TwilioHttpToolsProtocol"
     assert call["access_log"] is False
     assert call["ws"] == "none"
     assert os.environ["EMULATOR_DB"] == "emulator.sqlite3"
@@ -94,7 +95,17 @@ def test_refusals_exit_before_serving(
 
 def test_an_unusable_store_is_one_line_and_a_failure_exit() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "emulator", "--db", "/nonexistent/streams.sqlite3", "--workers", "2", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "twilio_stream_emulator",
+            "--db",
+            "/nonexistent/streams.sqlite3",
+            "--workers",
+            "2",
+            "--port",
+            "0",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -3,9 +3,9 @@
 import sqlite3
 
 import pytest
+from twilio_stream_emulator.cors import CORS_HEADERS
+from twilio_stream_emulator.store import Store
 
-from emulator.cors import CORS_HEADERS
-from emulator.store import Store
 from tests.emulator_server import emulator_client, stream_path
 
 pytestmark = pytest.mark.anyio

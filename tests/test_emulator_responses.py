@@ -16,9 +16,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from twilio_stream_emulator.cors import CORS_HEADERS
+from twilio_stream_emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL
 
-from emulator.cors import CORS_HEADERS
-from emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL
 from tests.emulator_server import (
     ACCOUNT_SID,
     AUTH_TOKEN,

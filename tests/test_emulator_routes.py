@@ -5,9 +5,10 @@ from typing import Any
 
 import httpx
 import pytest
+import twilio_stream_contract as contract
+from twilio_stream_emulator import create_app
+from twilio_stream_emulator.routes import ROUTES, ApiRoute
 
-from emulator import contract, create_app
-from emulator.routes import ROUTES, ApiRoute
 from tests.emulator_server import (
     ACCOUNT_SID,
     CALL_SID,

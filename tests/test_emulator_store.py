@@ -5,8 +5,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL, DuplicateSid, NameInUse, NewStream, Store, TooManyStreams
+from twilio_stream_emulator.store import (
+    MAX_STREAMS_IN_PROGRESS_PER_CALL,
+    DuplicateSid,
+    NameInUse,
+    NewStream,
+    Store,
+    TooManyStreams,
+)
 
 ACCOUNT, CALL = "AC" + "a" * 32, "CA" + "a" * 32
 WHEN, LATER = "Thu, 30 Jul 2015 20:00:00 +0000", "Thu, 30 Jul 2015 20:00:05 +0000"

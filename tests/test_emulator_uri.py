@@ -9,8 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
-
-from emulator.uri import is_absolute_uri
+from twilio_stream_emulator.uri import is_absolute_uri
 
 FORMAT_CHECKER = jsonschema_rs.validator_for({"type": "string", "format": "uri"}, validate_formats=True)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import anyio
 import httpx
 import pytest
+from twilio_stream_emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL
 
-from emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL
 from tests.emulator_server import RunningEmulator, emulator_server, stream_path, streams_path
 
 pytestmark = pytest.mark.anyio

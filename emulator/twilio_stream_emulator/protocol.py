@@ -31,10 +31,10 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from emulator import errors
-from emulator.access_log import ANSWERED_STATUS, access_log
-from emulator.cors import RAW_CORS_HEADERS
-from emulator.settings import DEFAULT_MAX_BODY_BYTES
+from twilio_stream_emulator import errors
+from twilio_stream_emulator.access_log import ANSWERED_STATUS, access_log
+from twilio_stream_emulator.cors import RAW_CORS_HEADERS
+from twilio_stream_emulator.settings import DEFAULT_MAX_BODY_BYTES
 
 MAX_HEADER_BYTES = 32 * 1024
 # The head, a body at its limit with room for its chunk framing, and trailers as large as a head.

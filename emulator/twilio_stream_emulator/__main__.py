@@ -1,6 +1,6 @@
-"""``python -m emulator``: serve the Stream emulator with uvicorn (``--help`` lists the options).
+"""``python -m twilio_stream_emulator``: serve the Stream emulator with uvicorn (``--help`` lists the options).
 
-The options travel to the workers as environment variables (see ``emulator.settings``), so one worker
+The options travel to the workers as environment variables (see ``twilio_stream_emulator.settings``), so one worker
 and several build the same app the same way.
 """
 
@@ -14,9 +14,15 @@ from typing import Any
 
 import uvicorn
 
-from emulator.accounts import ACCOUNTS_FILE_ENV, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts, CredentialsError
-from emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB
-from emulator.store import Store
+from twilio_stream_emulator.accounts import (
+    ACCOUNTS_FILE_ENV,
+    DEFAULT_ACCOUNT_SID,
+    DEFAULT_AUTH_TOKEN,
+    Accounts,
+    CredentialsError,
+)
+from twilio_stream_emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB
+from twilio_stream_emulator.store import Store
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -54,7 +60,7 @@ def logging_config(level: str) -> dict[str, Any]:
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m emulator",
+        prog="python -m twilio_stream_emulator",
         description="A local emulator of Twilio's Stream resource (start and stop Media Streams).",
         epilog=(
             "Credentials: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, and/or --accounts-file; without any, "
@@ -104,12 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as error:
         cli.error(f"cannot open the store {args.db}: {error}")
     uvicorn.run(
-        "emulator.app:create_app_from_environment",
+        "twilio_stream_emulator.app:create_app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        http="emulator.protocol:TwilioHttpToolsProtocol",  # ignores upgrades: HTTP/1.1 only
+        http="twilio_stream_emulator.protocol:TwilioHttpToolsProtocol",  # ignores upgrades: HTTP/1.1 only
         ws="none",  # no WebSocket: every request is HTTP, answered by the app
         loop="uvloop",
         lifespan="on",

@@ -12,8 +12,8 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import Scope
 
-from emulator import errors
-from emulator.errors import ApiError
+from twilio_stream_emulator import errors
+from twilio_stream_emulator.errors import ApiError
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 

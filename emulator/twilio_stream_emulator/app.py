@@ -6,12 +6,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from emulator.access_log import access_log
-from emulator.middleware import EdgeMiddleware
-from emulator.routes import ROUTES, not_found
-from emulator.settings import Settings
-from emulator.state import State
-from emulator.store import Store
+from twilio_stream_emulator.access_log import access_log
+from twilio_stream_emulator.middleware import EdgeMiddleware
+from twilio_stream_emulator.routes import ROUTES, not_found
+from twilio_stream_emulator.settings import Settings
+from twilio_stream_emulator.state import State
+from twilio_stream_emulator.store import Store
 
 
 class EmulatorApp(Starlette):
@@ -47,5 +47,5 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def create_app_from_environment() -> Starlette:
-    """The factory uvicorn calls in each worker (``emulator.app:create_app_from_environment``)."""
+    """The factory uvicorn calls in each worker (``twilio_stream_emulator.app:create_app_from_environment``)."""
     return create_app(Settings.from_environment())

@@ -15,9 +15,9 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from emulator import errors, responses
-from emulator.errors import ApiError
-from emulator.forms import raw_path
+from twilio_stream_emulator import errors, responses
+from twilio_stream_emulator.errors import ApiError
+from twilio_stream_emulator.forms import raw_path
 
 SERVED_METHODS = ("POST",)
 # OPTIONS is the browsers' CORS preflight; it is answered on every route and is not an API operation.

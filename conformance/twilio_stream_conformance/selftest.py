@@ -14,8 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.defects import DEFECTS
-from conformance.runner import ROOT, STARTED, Budget, ServerCommand, _terminate_on_sigterm, judge
+from twilio_stream_conformance.defects import DEFECTS
+from twilio_stream_conformance.runner import (
+    DEFAULT_REPORTS,
+    STARTED,
+    Budget,
+    ServerCommand,
+    _terminate_on_sigterm,
+    judge,
+)
 
 EMULATOR = "emulator"
 
@@ -25,7 +32,16 @@ class DefectiveServer(ServerCommand):
         self.defect = defect
 
     def __call__(self, port: int, store: Path) -> list[str]:
-        return [sys.executable, "-m", "conformance.defects", self.defect, "--port", str(port), "--db", str(store)]
+        return [
+            sys.executable,
+            "-m",
+            "twilio_stream_conformance.defects",
+            self.defect,
+            "--port",
+            str(port),
+            "--db",
+            str(store),
+        ]
 
     def __str__(self) -> str:
         return f"the emulator with defect {self.defect}"
@@ -84,14 +100,16 @@ def render(outcomes: Sequence[Outcome]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance.selftest", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m twilio_stream_conformance.selftest", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("servers", nargs="*", help=f"'{EMULATOR}' and/or defect names (default: all)")
     parser.add_argument("--seed", type=int, default=None)
     # Enough for every defect to show (they do within a few dozen examples); a full run budget each
     # would only make the self-test slower.
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--parallel", type=int, default=2, help="runs at a time (each a server and schemathesis)")
-    parser.add_argument("--reports", default=str(ROOT / "reports" / "selftest"))
+    parser.add_argument("--reports", default=str(DEFAULT_REPORTS / "selftest"))
     args = parser.parse_args(argv)
     _terminate_on_sigterm()
     servers = args.servers or [EMULATOR, *DEFECTS]

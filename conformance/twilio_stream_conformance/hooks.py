@@ -1,4 +1,4 @@
-"""What schemathesis loads (`hooks = "conformance.hooks"` in schemathesis.toml): checks, formats, one hook."""
+"""What schemathesis loads (`hooks` in schemathesis.toml): the checks, a format strategy, one hook."""
 
 import secrets
 from typing import Any
@@ -7,9 +7,9 @@ import schemathesis
 from schemathesis import HookContext
 from schemathesis.generation.meta import TestPhase
 
-from conformance import checks  # importing registers the Twilio-specific checks
-from conformance.formats import RFC_2822_FORMAT, rfc2822_dates
-from conformance.wire import CALL_SID
+from twilio_stream_conformance import checks  # importing registers the Twilio-specific checks
+from twilio_stream_conformance.formats import RFC_2822_FORMAT, rfc2822_dates
+from twilio_stream_conformance.wire import CALL_SID
 
 schemathesis.openapi.format(RFC_2822_FORMAT, rfc2822_dates)
 

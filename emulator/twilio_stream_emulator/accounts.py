@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator import contract
+import twilio_stream_contract as contract
 
 DEFAULT_ACCOUNT_SID = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"  # the contract's example account
 DEFAULT_AUTH_TOKEN = "emulator-local-auth-token"  # noqa: S105 - a documented, loopback-only default

@@ -1,6 +1,6 @@
 """The edge of every answer: the CORS headers, one access-log line, and no answer without Twilio JSON.
 
-It is the outermost layer of the app (see ``emulator.app.EmulatorApp``) and lets no exception out:
+It is the outermost layer of the app (see ``twilio_stream_emulator.app.EmulatorApp``) and lets no exception out:
 whatever happens below, the client gets a Twilio-shaped error, never a traceback, and the traceback
 goes to the ``emulator.error`` log (which never holds a request header).
 """
@@ -11,12 +11,12 @@ from time import perf_counter
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator import errors
-from emulator.access_log import ANSWERED_STATUS, access_log
-from emulator.cors import RAW_CORS_HEADERS
-from emulator.errors import ApiError
-from emulator.forms import raw_path
-from emulator.responses import error_response
+from twilio_stream_emulator import errors
+from twilio_stream_emulator.access_log import ANSWERED_STATUS, access_log
+from twilio_stream_emulator.cors import RAW_CORS_HEADERS
+from twilio_stream_emulator.errors import ApiError
+from twilio_stream_emulator.forms import raw_path
+from twilio_stream_emulator.responses import error_response
 
 error_log = logging.getLogger("emulator.error")
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-CONTRACT_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+# In a clone this is a link to the contract at the root of the repository; in a wheel, a copy of it.
+CONTRACT_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 
 
 @dataclass(frozen=True, slots=True)

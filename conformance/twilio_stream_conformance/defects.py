@@ -4,7 +4,7 @@ Each defect is an ASGI middleware around the emulator's `create_app(...)` that r
 the request or the answer, the way a plausible server bug would. The self-test proves that
 `make conformance` fails on every one of them, naming `check`, and passes on the emulator itself.
 
-    python -m conformance.defects NAME --port 8080 --db store.sqlite3   # serve one (credentials from env)
+    python -m twilio_stream_conformance.defects NAME --port 8080 --db store.sqlite3   # serve one (credentials from env)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.wire import STREAM_SID, basic_user, json_object
+from twilio_stream_conformance.wire import STREAM_SID, basic_user, json_object
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -448,8 +448,8 @@ class DefectMiddleware:
 
 def defective_app(defect_name: str, db: str) -> ASGIApp:
     """The emulator (credentials from the environment, store `db`) with one defect."""
-    from emulator.app import create_app
-    from emulator.settings import DB_ENV, Settings
+    from twilio_stream_emulator.app import create_app
+    from twilio_stream_emulator.settings import DB_ENV, Settings
 
     settings = Settings.from_environment({**os.environ, DB_ENV: db})
     return DefectMiddleware(create_app(settings), DEFECTS[defect_name]())
@@ -458,19 +458,21 @@ def defective_app(defect_name: str, db: str) -> ASGIApp:
 def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
-    parser = argparse.ArgumentParser(prog="python -m conformance.defects", description="Serve a defective emulator.")
+    parser = argparse.ArgumentParser(
+        prog="python -m twilio_stream_conformance.defects", description="Serve a defective emulator."
+    )
     parser.add_argument("defect", choices=sorted(DEFECTS))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--db", default=":memory:")
     args = parser.parse_args(argv)
-    # Served as `python -m emulator` serves the emulator (its HTTP protocol answers malformed requests
+    # Served as `python -m twilio_stream_emulator` serves the emulator (its HTTP protocol answers malformed requests
     # with Twilio errors), so that the defect is the only difference.
     uvicorn.run(
         defective_app(args.defect, args.db),
         host=args.host,
         port=args.port,
-        http="emulator.protocol:TwilioHttpToolsProtocol",
+        http="twilio_stream_emulator.protocol:TwilioHttpToolsProtocol",
         loop="uvloop",
         lifespan="on",
         access_log=False,

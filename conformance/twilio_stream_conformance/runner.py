@@ -31,10 +31,13 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.summary import RunSummary, read_events, render_markdown, render_terminal
+from twilio_stream_contract import CONTRACT_PATH
 
-ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = ROOT / "openapi.yaml"
+from twilio_stream_conformance.summary import RunSummary, read_events, render_markdown, render_terminal
+
+CONTRACT = CONTRACT_PATH
+# Reports go to ./reports of the directory the suite is run from (the repository root under make).
+DEFAULT_REPORTS = Path("reports")
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 # The pinned schemathesis of this interpreter's environment.
 SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
@@ -177,7 +180,17 @@ STARTED = StartedProcesses()
 
 
 def emulator_command(port: int, store: Path) -> list[str]:
-    return [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--db", str(store)]
+    return [
+        sys.executable,
+        "-m",
+        "twilio_stream_emulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        str(store),
+    ]
 
 
 @contextmanager
@@ -193,7 +206,6 @@ def local_server(command_for: ServerCommand, reports: Path) -> Iterator[Target]:
         with log.open("wb") as log_file:
             process = STARTED.start(
                 command_for(port, Path(scratch) / "store.sqlite3"),
-                cwd=ROOT,
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -257,14 +269,11 @@ def run_schemathesis(target: Target, reports: Path, budget: Budget, profile: str
         **os.environ,
         "TWILIO_ACCOUNT_SID": target.account_sid,
         "TWILIO_AUTH_TOKEN": target.auth_token,
-        # schemathesis.toml names its hooks as `conformance.hooks`.
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     started = time.monotonic()
     with (reports / "schemathesis.txt").open("wb") as output:
         process = STARTED.start(
             schemathesis_command(target, reports, budget, profile),
-            cwd=ROOT,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -336,13 +345,13 @@ def _terminate_on_sigterm() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m twilio_stream_conformance", description=__doc__.splitlines()[0])
     parser.add_argument("--target", default="", help="base URL of the server to judge (default: start the emulator)")
     parser.add_argument("--profile", default="", choices=sorted(PROFILES), help="'live' keeps a production API safe")
     parser.add_argument("--seed", default="", help="reproduce a run")
     parser.add_argument("--max-examples", default="", help="examples per operation (fuzzing), scenarios (stateful)")
     parser.add_argument("--max-time", default="", help="seconds; fuzzing and stateful testing repeat until spent")
-    parser.add_argument("--reports", default=str(ROOT / "reports"), help="where the reports go")
+    parser.add_argument("--reports", default=str(DEFAULT_REPORTS), help="where the reports go")
     args = parser.parse_args(argv)
     _terminate_on_sigterm()
     reports = Path(args.reports)

@@ -5,7 +5,7 @@ hooks.py            what schemathesis loads: the checks, the RFC 2822 format, a 
 checks.py           the Twilio-specific checks, one invariant each
 wire.py             SIDs, basic credentials and JSON bodies, read alike by checks and defects
 formats.py          a data strategy for the contract's `date-time-rfc-2822` format
-runner.py           `make conformance` (python -m conformance): start the emulator if no target,
+runner.py           `make conformance` (python -m twilio_stream_conformance): start the emulator if no target,
                     run, summarise, report
 summary.py          the terminal summary and the Markdown report, read from schemathesis' NDJSON
 defects.py          the emulator with exactly one deliberate defect each, for the self-test

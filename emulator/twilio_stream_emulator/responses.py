@@ -11,17 +11,18 @@ import secrets
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+import twilio_stream_contract as contract
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from emulator import contract, errors
-from emulator.accounts import Accounts
-from emulator.cors import WWW_AUTHENTICATE
-from emulator.errors import ApiError
-from emulator.forms import check_content_type, parse_form, percent_decode, raw_path, read_body
-from emulator.state import State
-from emulator.store import (
+from twilio_stream_emulator import errors
+from twilio_stream_emulator.accounts import Accounts
+from twilio_stream_emulator.cors import WWW_AUTHENTICATE
+from twilio_stream_emulator.errors import ApiError
+from twilio_stream_emulator.forms import check_content_type, parse_form, percent_decode, raw_path, read_body
+from twilio_stream_emulator.state import State
+from twilio_stream_emulator.store import (
     MAX_STREAMS_IN_PROGRESS_PER_CALL,
     DuplicateSid,
     NameInUse,
@@ -29,7 +30,7 @@ from emulator.store import (
     Stream,
     TooManyStreams,
 )
-from emulator.uri import is_absolute_uri
+from twilio_stream_emulator.uri import is_absolute_uri
 
 # What Twilio does when these are absent, as the contract states it.
 DEFAULT_TRACK = contract.CREATE_BODY.defaults["Track"]

@@ -1,7 +1,7 @@
 """A faithful local emulator of Twilio's Stream resource (start and stop Media Streams).
 
-Run it with ``python -m emulator`` (``--help`` lists the options) or build the ASGI app in-process with
-:func:`emulator.app.create_app`. The package is laid out in fixed rooms:
+Run it with ``python -m twilio_stream_emulator`` (``--help`` lists the options) or build the ASGI app in-process with
+:func:`twilio_stream_emulator.app.create_app`. The package is laid out in fixed rooms:
 
 - ``routes``: the list of served method/path pairs, matched on the raw (percent-encoded) path;
 - ``responses``: handlers that parse the form, call the store and render JSON;
@@ -15,7 +15,7 @@ Run it with ``python -m emulator`` (``--help`` lists the options) or build the A
   command line) and ``protocol`` (the HTTP parser limits).
 """
 
-from emulator.app import create_app
-from emulator.settings import Settings
+from twilio_stream_emulator.app import create_app
+from twilio_stream_emulator.settings import Settings
 
 __all__ = ["Settings", "create_app"]

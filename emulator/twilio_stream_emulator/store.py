@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from emulator.contract import IN_PROGRESS, STOPPED
+from twilio_stream_contract import IN_PROGRESS, STOPPED
 
 # Twilio documents at most four uni-directional Streams at once on one call.
 MAX_STREAMS_IN_PROGRESS_PER_CALL = 4

@@ -9,7 +9,7 @@ every answer, the authentication challenge on a 401, and a wrong Auth Token refu
 
 Each check is one invariant. It returns None when the response is not its business (another status,
 another operation) and raises AssertionError("expected X, got Y") when the invariant does not hold.
-Loaded by schemathesis through `conformance.hooks`; the unit tests call them directly.
+Loaded by schemathesis through `twilio_stream_conformance.hooks`; the unit tests call them directly.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from schemathesis import Case as GenericCase
 from schemathesis import CheckContext, GenerationMode, Response
 from schemathesis.generation.meta import TestPhase
 
-from conformance.wire import CALL_SID, STREAM_SID, basic_user, json_object
+from twilio_stream_conformance.wire import CALL_SID, STREAM_SID, basic_user, json_object
 
 # Cases of any operation: the checks read only their path parameters, body and operationId.
 Case = GenericCase[Any]

@@ -2,8 +2,8 @@
 
 from typing import TypedDict
 
-from emulator.accounts import Accounts
-from emulator.store import Store
+from twilio_stream_emulator.accounts import Accounts
+from twilio_stream_emulator.store import Store
 
 
 class State(TypedDict):

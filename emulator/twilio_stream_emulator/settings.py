@@ -1,14 +1,14 @@
 """What one emulator process needs to know; built from the environment so that every worker agrees.
 
 The command line turns its options into the ``EMULATOR_*`` variables below before uvicorn starts the
-workers, and each worker builds its app from them with :func:`emulator.app.create_app_from_environment`.
+workers, and each worker builds its app from them with :func:`twilio_stream_emulator.app.create_app_from_environment`.
 """
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from emulator.accounts import Accounts
+from twilio_stream_emulator.accounts import Accounts
 
 DB_ENV = "EMULATOR_DB"
 DEFAULT_DB = "emulator.sqlite3"
