@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 from twilio_stream_emulator import Settings, create_app
-from twilio_stream_emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts
+from twilio_stream_emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts, ApiKey
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
@@ -36,13 +36,18 @@ AUTH_TOKEN = "test-auth-token-0123456789"
 OTHER_ACCOUNT_SID = "ACfedcba9876543210fedcba9876543210"
 OTHER_AUTH_TOKEN = "other-test-auth-token"
 CALL_SID = "CA0123456789abcdef0123456789abcdef"
+# An API key of the test account (the basic-auth user of a request made with a key).
+API_KEY_SID, API_KEY_SECRET = "SK0123456789abcdef0123456789abcdef", "test-api-key-secret"
 NO_AUTH = httpx.Auth()  # sends the request as it is: no credentials, or only those in its headers
 _RUNNING_ON = re.compile(r"running on http://127\.0\.0\.1:(\d+)")
 
 
 def emulator_settings(**overrides: Any) -> Settings:
     """In-memory settings with the two test accounts."""
-    accounts = Accounts({ACCOUNT_SID: AUTH_TOKEN, OTHER_ACCOUNT_SID: OTHER_AUTH_TOKEN})
+    accounts = Accounts(
+        {ACCOUNT_SID: AUTH_TOKEN, OTHER_ACCOUNT_SID: OTHER_AUTH_TOKEN},
+        {API_KEY_SID: ApiKey(API_KEY_SECRET, ACCOUNT_SID)},
+    )
     return Settings(**{"accounts": accounts, "db": ":memory:", **overrides})
 
 
@@ -126,6 +131,8 @@ def emulator_server(
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "EMULATOR_"))}
     if account_sid is not None and auth_token is not None:
         env |= {"TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
+        if account_sid == ACCOUNT_SID:
+            env |= {"TWILIO_API_KEY": API_KEY_SID, "TWILIO_API_SECRET": API_KEY_SECRET}
     command = [sys.executable, "-m", "twilio_stream_emulator", "--host", "127.0.0.1", "--port", "0", "--db", db]
     command += ["--workers", str(workers), "--log-level", log_level, *extra_args]
     with tempfile.TemporaryDirectory(prefix="emulator-") as folder:

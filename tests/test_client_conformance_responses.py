@@ -24,7 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from twilio_stream_client import TwilioClient, UnparseableResponse
+from twilio_stream_client import ClientError, TwilioClient, UnexpectedStatus, UnparseableResponse
 from twilio_stream_client.api.stream import create_stream, update_stream
 from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, UpdateStreamBody
 from twilio_stream_conformance.checks import Case
@@ -36,6 +36,10 @@ CALL_SID = "CA0123456789abcdef0123456789abcdef"
 EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+# The `default` response covers every other error status; it is tried on one of them.
+STATUS_OF_DEFAULT = 500
+
+
 def documented_responses() -> list[tuple[str, int, str]]:
     """(operationId, status, schema $ref) of every JSON response in the contract."""
     found = []
@@ -43,13 +47,29 @@ def documented_responses() -> list[tuple[str, int, str]]:
         operation = item["post"]
         for status, response in operation["responses"].items():
             definition = DOCUMENT["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-            found.append(
-                (operation["operationId"], int(status), definition["content"]["application/json"]["schema"]["$ref"])
-            )
+            code = STATUS_OF_DEFAULT if status == "default" else int(status)
+            found.append((operation["operationId"], code, definition["content"]["application/json"]["schema"]["$ref"]))
     return found
 
 
 RESPONSES = documented_responses()
+
+
+def documented(operation_id: str, status: int) -> bool:
+    """Whether the contract names this status itself (not through its `default` response)."""
+    return any(status == int(code) for code in _responses_of(operation_id) if code != "default")
+
+
+def _responses_of(operation_id: str) -> dict[str, Any]:
+    operations = (item["post"] for item in DOCUMENT["paths"].values())
+    responses: dict[str, Any] = next(op for op in operations if op["operationId"] == operation_id)["responses"]
+    return responses
+
+
+def refusal(operation_id: str, status: int) -> type[ClientError]:
+    """What the client raises for a body it cannot read: a documented status has a bad body
+    (UnparseableResponse); any other status without Twilio's error body is unexpected (UnexpectedStatus)."""
+    return UnparseableResponse if documented(operation_id, status) else UnexpectedStatus
 
 
 def _bodies_document() -> dict[str, Any]:
@@ -128,10 +148,10 @@ def test_a_response_violating_the_schema_parses_or_raises_unparseable_response_n
     @EXAMPLES
     @given(value=bodies(operation_id, status, GenerationMode.NEGATIVE))
     def parses_or_raises_unparseable(value: Any) -> None:
-        raised: UnparseableResponse | None = None
+        raised: ClientError | None = None
         try:
             answer(operation_id, status, json_bytes(value))
-        except UnparseableResponse as exc:  # any other exception fails the test
+        except refusal(operation_id, status) as exc:  # any other exception fails the test
             raised = exc
         assert raised is None or raised.status_code == status
 
@@ -177,7 +197,7 @@ def test_a_violation_of_what_the_client_checks_always_raises_unparseable_respons
             key = data.draw(st.sampled_from(sorted(WRONG_TYPES[schema])), label="key")
             broken[key] = data.draw(st.sampled_from(WRONG_TYPES[schema][key]), label="wrong value")
 
-        with pytest.raises(UnparseableResponse) as raised:
+        with pytest.raises(refusal(operation_id, status)) as raised:
             answer(operation_id, status, json_bytes(broken))
 
         assert raised.value.status_code == status
@@ -194,7 +214,7 @@ def test_a_violation_of_what_the_client_checks_always_raises_unparseable_respons
 def test_a_body_that_is_no_json_object_raises_unparseable_response(
     operation_id: str, status: int, content: bytes
 ) -> None:
-    with pytest.raises(UnparseableResponse) as raised:
+    with pytest.raises(refusal(operation_id, status)) as raised:
         answer(operation_id, status, content)
 
     assert raised.value.status_code == status

@@ -5,10 +5,12 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 import schemathesis
+import twilio_stream_contract as contract
 from schemathesis import CheckContext, GenerationMode, Response
 from schemathesis.config import ChecksConfig
 from schemathesis.generation.meta import (
@@ -47,8 +49,10 @@ def new_stream_sid() -> str:
     return "MZ" + secrets.token_hex(16)
 
 
-def create_case(call_sid: str, name: str | None = None) -> Case:
+def create_case(call_sid: str, name: str | None = None, track: str | None = None) -> Case:
     body: dict[str, Any] = {"Url": "wss://example.com/media", **({"Name": name} if name is not None else {})}
+    if track is not None:
+        body["Track"] = track
     return CREATE.Case(path_parameters={"AccountSid": ACCOUNT_SID, "CallSid": call_sid}, body=body, media_type=FORM)
 
 
@@ -249,49 +253,97 @@ def test_stop_answers_stopped_rejects_in_progress() -> None:
         checks.stop_answers_stopped(CONTEXT, answer(200, stream(call, sid)), update_case(call, sid))
 
 
-def _created(call: str, name: str | None = None) -> str:
+def _created(call: str, name: str | None = None, track: str | None = None) -> str:
     """Let the checks see a create of a stream on `call`; its SID."""
     sid = new_stream_sid()
-    checks.stop_by_name_returns_created_sid(CONTEXT, answer(200, stream(call, sid, name=name)), create_case(call, name))
+    case = create_case(call, name, track)
+    checks.stop_by_name_answers_the_created_stream(CONTEXT, answer(200, stream(call, sid, name=name)), case)
     return sid
 
 
-def test_stop_by_name_returns_created_sid_accepts_the_named_stream() -> None:
+def test_stop_by_name_answers_the_created_stream_accepts_the_named_stream() -> None:
     call = new_call_sid()
     _created(call, "other")
     sid = _created(call, "mine")
     response = answer(200, stream(call, sid, name="mine", status="stopped"))
 
-    checks.stop_by_name_returns_created_sid(CONTEXT, response, update_case(call, "mine"))
+    checks.stop_by_name_answers_the_created_stream(CONTEXT, response, update_case(call, "mine"))
 
 
-def test_stop_by_name_returns_created_sid_rejects_another_stream() -> None:
+def test_stop_by_name_answers_the_created_stream_rejects_another_stream() -> None:
     call = new_call_sid()
     other = _created(call, "other")
     sid = _created(call, "mine")
     response = answer(200, stream(call, other, name="other", status="stopped"))
 
-    with pytest.raises(AssertionError, match=f"expected sid '{sid}' \\(created with name 'mine'\\), got '{other}'"):
-        checks.stop_by_name_returns_created_sid(CONTEXT, response, update_case(call, "mine"))
+    with pytest.raises(AssertionError, match=f"created with name 'mine'.*'sid': '{sid}'.*got.*'sid': '{other}'"):
+        checks.stop_by_name_answers_the_created_stream(CONTEXT, response, update_case(call, "mine"))
 
 
-def test_stop_by_sid_returns_that_sid_accepts_the_same_stream() -> None:
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "not-mine"), ("uri", "/elsewhere.json"), ("account_sid", "AC" + "0" * 32), ("call_sid", "CA" + "0" * 32)],
+)
+@pytest.mark.parametrize("by", ["name", "sid"])
+def test_a_stop_must_echo_every_field_the_create_answered(field: str, value: str, by: str) -> None:
+    call = new_call_sid()
+    sid = _created(call, "mine")
+    response = answer(200, {**stream(call, sid, name="mine", status="stopped"), field: value})
+    check = checks.stop_by_name_answers_the_created_stream if by == "name" else checks.stop_by_sid_answers_that_stream
+
+    with pytest.raises(AssertionError, match=f"expected the Stream the create answered .*'{field}'"):
+        check(CONTEXT, response, update_case(call, "mine" if by == "name" else sid))
+
+
+def test_stop_by_sid_answers_that_stream_accepts_the_same_stream() -> None:
     call = new_call_sid()
     sid = _created(call)
 
-    checks.stop_by_sid_returns_that_sid(
+    checks.stop_by_sid_answers_that_stream(
         CONTEXT, answer(200, stream(call, sid, status="stopped")), update_case(call, sid)
     )
 
 
-def test_stop_by_sid_returns_that_sid_rejects_another_stream() -> None:
+def test_stop_by_sid_answers_that_stream_rejects_another_stream() -> None:
     call = new_call_sid()
     sid, other = _created(call), _created(call)
 
     with pytest.raises(AssertionError, match=f"expected sid '{sid}' \\(the path\\), got '{other}'"):
-        checks.stop_by_sid_returns_that_sid(
+        checks.stop_by_sid_answers_that_stream(
             CONTEXT, answer(200, stream(call, other, status="stopped")), update_case(call, sid)
         )
+
+
+def _every_mix_of_tracks(length: int) -> list[tuple[str, ...]]:
+    mixes: list[tuple[str, ...]] = [()]
+    for _ in range(length):
+        mixes = [(*mix, track) for mix in mixes for track in contract.TRACKS_OF]
+    return mixes
+
+
+@pytest.mark.parametrize("mix", _every_mix_of_tracks(3), ids="+".join)
+def test_track_limit_is_enforced_judges_each_create_by_the_tracks_in_progress(mix: tuple[str, ...]) -> None:
+    call, in_use = new_call_sid(), 0
+    for track in mix:
+        needed = len(contract.TRACKS_OF[track])
+        case, response = create_case(call, track=track), answer(200, stream(call, new_stream_sid()))
+        if in_use + needed <= contract.MAX_TRACKS_PER_CALL:
+            checks.track_limit_is_enforced(CONTEXT, response, case)
+            in_use += needed
+        else:
+            with pytest.raises(AssertionError, match=f"already streams {in_use} of its"):
+                checks.track_limit_is_enforced(CONTEXT, response, case)
+
+
+def test_track_limit_is_enforced_frees_the_tracks_of_a_stopped_stream() -> None:
+    call = new_call_sid()
+    both = [_created(call, track="both_tracks") for _ in range(contract.MAX_TRACKS_PER_CALL // 2)]
+    stop = answer(200, stream(call, both[0], status="stopped"))
+    checks.track_limit_is_enforced(CONTEXT, stop, update_case(call, both[0]))
+
+    checks.track_limit_is_enforced(
+        CONTEXT, answer(200, stream(call, new_stream_sid())), create_case(call, None, "both_tracks")
+    )
 
 
 def test_unknown_stream_is_not_found_accepts_a_stop_of_a_created_stream() -> None:
@@ -391,13 +443,21 @@ def test_unauthorized_carries_challenge_rejects_a_401_without_it() -> None:
         checks.unauthorized_carries_challenge(CONTEXT, answer(401, error(401)), update_case(new_call_sid(), "x"))
 
 
+@pytest.fixture(autouse=True)
+def probes_answer_404(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No probe leaves the process: each is answered 404 (a verdict-less answer) unless a test says otherwise."""
+    probes = checks.Probes()
+    probes.transport = httpx.MockTransport(lambda request: httpx.Response(404))
+    monkeypatch.setattr(checks, "PROBES", probes)
+
+
 @pytest.fixture
 def auth_probe_answers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The probe of wrong_auth_token_is_refused answers with the statuses the test puts in the list."""
     statuses: list[int] = []
-    probes = checks.AuthTokenProbes()
+    probes = checks.Probes()
     probes.transport = httpx.MockTransport(lambda request: httpx.Response(statuses.pop(0)))
-    monkeypatch.setattr(checks, "AUTH_TOKEN_PROBES", probes)
+    monkeypatch.setattr(checks, "PROBES", probes)
     return statuses
 
 
@@ -457,8 +517,9 @@ def test_checks_are_registered_with_schemathesis() -> None:
         "uri_is_canonical_path",
         "create_answers_in_progress",
         "stop_answers_stopped",
-        "stop_by_name_returns_created_sid",
-        "stop_by_sid_returns_that_sid",
+        "stop_by_name_answers_the_created_stream",
+        "stop_by_sid_answers_that_stream",
+        "track_limit_is_enforced",
         "unknown_stream_is_not_found",
         "client_error_is_twilio_error",
         "error_status_matches_http_status",
@@ -468,3 +529,47 @@ def test_checks_are_registered_with_schemathesis() -> None:
         "wrong_auth_token_is_refused",
         "stateful_create_is_accepted",
     } <= registered
+
+
+class TrackLimitServer:
+    """Answers the track-limit probe as a server that allows `limit` tracks per call and counts
+    `tracks_of_both` tracks for a both_tracks Stream; records the stops it is sent."""
+
+    def __init__(self, limit: int, tracks_of_both: int) -> None:
+        self.limit, self.tracks_of_both = limit, tracks_of_both
+        self.in_use: dict[str, int] = {}
+        self.stopped: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        form = dict(parse_qsl(request.content.decode()))
+        segments = request.url.path.split("/")
+        call = segments[5]
+        if "Status" in form:
+            self.stopped.append(segments[-1].removesuffix(".json"))
+            return httpx.Response(200, json=stream(call, segments[-1].removesuffix(".json"), status="stopped"))
+        needed = self.tracks_of_both if form["Track"] == "both_tracks" else 1
+        if self.in_use.get(call, 0) + needed > self.limit:
+            return httpx.Response(400, json=error(400))
+        self.in_use[call] = self.in_use.get(call, 0) + needed
+        return httpx.Response(200, json=stream(call, new_stream_sid()))
+
+
+@pytest.mark.parametrize(("tracks_of_both", "passes"), [(2, True), (1, False)], ids=["counts-tracks", "counts-streams"])
+def test_track_limit_is_enforced_probes_a_call_filled_with_both_tracks(
+    monkeypatch: pytest.MonkeyPatch, tracks_of_both: int, passes: bool
+) -> None:
+    server = TrackLimitServer(contract.MAX_TRACKS_PER_CALL, tracks_of_both)
+    probes = checks.Probes()
+    probes.transport = httpx.MockTransport(server)
+    monkeypatch.setattr(checks, "PROBES", probes)
+    call = new_call_sid()
+    response = answer(200, stream(call, new_stream_sid()))
+
+    if passes:
+        checks.track_limit_is_enforced(CONTEXT, response, create_case(call))
+    else:
+        with pytest.raises(AssertionError, match="expected 400 for a one-track Stream"):
+            checks.track_limit_is_enforced(CONTEXT, response, create_case(call))
+
+    assert len(server.stopped) == contract.MAX_TRACKS_PER_CALL // 2 + (0 if passes else 1)  # the probe cleans up
+    assert not checks.PROBES.first_time("track-limit", CREATE.label)  # once per run

@@ -10,7 +10,7 @@ from schemathesis.generation.meta import (
 )
 from twilio_stream_conformance.checks import Case
 from twilio_stream_conformance.hooks import before_call
-from twilio_stream_conformance.wire import CALL_SID
+from twilio_stream_contract import CALL_SID
 
 from tests.generated_cases import case_metadata
 
@@ -39,7 +39,7 @@ def test_a_stateful_create_gets_a_fresh_well_formed_call() -> None:
     first = call_sid_after_hook(case("CreateStream", TestPhase.STATEFUL))
     second = call_sid_after_hook(case("CreateStream", TestPhase.STATEFUL))
 
-    assert CALL_SID.match(first)
+    assert CALL_SID.fullmatch(first)
     assert len({first, second, CALL}) == 3
 
 

@@ -8,12 +8,14 @@ from twilio_stream_emulator.accounts import (
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
     Accounts,
+    ApiKey,
     CredentialsError,
     read_accounts_file,
 )
 
 SID, TOKEN = "AC" + "1" * 32, "token-1"
 OTHER_SID, OTHER_TOKEN = "AC" + "2" * 32, "token:2"
+KEY_SID, KEY_SECRET = "SK" + "3" * 32, "key-secret:3"
 
 
 def _basic(user: str, password: str) -> bytes:
@@ -44,6 +46,58 @@ def test_a_file_and_the_environment_add_up(tmp_path: Path) -> None:
     assert accounts.tokens == {SID: TOKEN, OTHER_SID: OTHER_TOKEN}
 
 
+def test_the_environment_adds_an_api_key_to_its_account() -> None:
+    accounts = Accounts.from_environment(
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_KEY": KEY_SID, "TWILIO_API_SECRET": "s"}
+    )
+
+    assert accounts.keys == {KEY_SID: ApiKey("s", SID)}
+
+
+def test_a_file_holds_api_keys_of_its_accounts(tmp_path: Path) -> None:
+    path = tmp_path / "accounts"
+    path.write_text(f"{OTHER_SID}:{OTHER_TOKEN}\n{KEY_SID}:{KEY_SECRET}:{OTHER_SID}\n", encoding="utf-8")
+
+    accounts = Accounts.from_environment({"EMULATOR_ACCOUNTS_FILE": str(path)})
+
+    assert (accounts.tokens, accounts.keys) == ({OTHER_SID: OTHER_TOKEN}, {KEY_SID: ApiKey(KEY_SECRET, OTHER_SID)})
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_KEY": KEY_SID},
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_SECRET": KEY_SECRET},
+        {"TWILIO_API_KEY": KEY_SID, "TWILIO_API_SECRET": KEY_SECRET},
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_KEY": SID, "TWILIO_API_SECRET": KEY_SECRET},
+    ],
+    ids=["key-without-secret", "secret-without-key", "key-without-account", "key-that-is-no-key-sid"],
+)
+def test_unusable_api_keys_are_refused_without_showing_the_secret(environ: dict[str, str]) -> None:
+    with pytest.raises(CredentialsError) as raised:
+        Accounts.from_environment(environ)
+
+    assert KEY_SECRET not in str(raised.value)
+    assert TOKEN not in str(raised.value)
+
+
+def test_a_key_of_an_account_without_a_token_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "accounts"
+    path.write_text(f"{KEY_SID}:{KEY_SECRET}:{OTHER_SID}\n", encoding="utf-8")
+
+    with pytest.raises(CredentialsError, match=OTHER_SID) as raised:
+        Accounts.from_environment({"EMULATOR_ACCOUNTS_FILE": str(path)})
+
+    assert KEY_SECRET not in str(raised.value)
+
+
+def test_secrets_are_left_out_of_the_repr() -> None:
+    text = repr(Accounts({SID: TOKEN}, {KEY_SID: ApiKey(KEY_SECRET, SID)}))
+
+    assert TOKEN not in text
+    assert KEY_SECRET not in text
+
+
 @pytest.mark.parametrize(
     "environ",
     [
@@ -60,7 +114,17 @@ def test_unusable_configurations_are_refused_without_showing_the_token(environ: 
     assert TOKEN not in str(raised.value)
 
 
-@pytest.mark.parametrize("line", ["no-colon", f"{SID}:", "ACshort:token"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "no-colon",
+        f"{SID}:",
+        "ACshort:token",
+        f"{KEY_SID}:{KEY_SECRET}",
+        f"{KEY_SID}:secret:ACshort",
+        f"{KEY_SID}::{SID}",
+    ],
+)
 def test_a_malformed_line_names_the_file_and_line(tmp_path: Path, line: str) -> None:
     path = tmp_path / "accounts"
     path.write_text(f"# header\n{line}\n", encoding="utf-8")
@@ -120,3 +184,26 @@ def test_authenticate_answers_the_account_of_valid_credentials() -> None:
 )
 def test_authenticate_refuses_anything_else(authorization: bytes | None) -> None:
     assert Accounts({SID: TOKEN}).authenticate(authorization) is None
+
+
+def test_authenticate_answers_the_account_of_an_api_key() -> None:
+    accounts = Accounts({SID: TOKEN, OTHER_SID: OTHER_TOKEN}, {KEY_SID: ApiKey(KEY_SECRET, OTHER_SID)})
+
+    assert accounts.authenticate(_basic(KEY_SID, KEY_SECRET)) == OTHER_SID
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [
+        (KEY_SID, KEY_SECRET + "x"),
+        (KEY_SID, TOKEN),
+        (KEY_SID, OTHER_TOKEN),
+        (SID, KEY_SECRET),
+        ("SK" + "4" * 32, KEY_SECRET),
+    ],
+    ids=["wrong-secret", "account-token", "key-account-token", "secret-as-token", "unknown-key"],
+)
+def test_authenticate_refuses_a_key_with_anything_but_its_secret(user: str, password: str) -> None:
+    accounts = Accounts({SID: TOKEN, OTHER_SID: OTHER_TOKEN}, {KEY_SID: ApiKey(KEY_SECRET, OTHER_SID)})
+
+    assert accounts.authenticate(_basic(user, password)) is None

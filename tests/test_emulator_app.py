@@ -141,7 +141,7 @@ def test_create_app_builds_a_starlette_app_with_the_store_in_its_lifespan() -> N
             return sorted(state or {})
 
     assert isinstance(app, Starlette)
-    assert asyncio.run(lifespan_state()) == ["accounts", "max_body_bytes", "store"]
+    assert asyncio.run(lifespan_state()) == ["settings", "store"]
 
 
 def test_the_workers_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from twilio_stream_client import TwilioClient
 from twilio_stream_client.api.stream import create_stream, update_stream
 from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, UpdateStreamBody
 
-from tests.emulator_server import CALL_SID, RunningEmulator, emulator_server
+from tests.emulator_server import API_KEY_SECRET, API_KEY_SID, CALL_SID, RunningEmulator, emulator_server
 
 URL = "wss://example.com/media"
 
@@ -59,6 +59,33 @@ def test_sdk_stops_by_name(sdk: TwilioSdkClient) -> None:
     assert (stopped.sid, stopped.status) == (created.sid, "stopped")
 
 
+def test_sdk_with_an_api_key_creates_and_stops(server: RunningEmulator, sdk: TwilioSdkClient) -> None:
+    with_key = TwilioSdkClient(API_KEY_SID, API_KEY_SECRET, server.account_sid)
+    with_key.api.base_url = server.base_url
+
+    created = with_key.calls(_call(5)).streams.create(url=URL, name="keyed")
+    stopped = with_key.calls(_call(5)).streams("keyed").update(status="stopped")
+
+    assert (created.account_sid, stopped.sid, stopped.status) == (server.account_sid, created.sid, "stopped")
+
+
+def test_sdk_hang_up_stops_the_calls_streams_and_refuses_new_ones(sdk: TwilioSdkClient) -> None:
+    first = sdk.calls(_call(6)).streams.create(url=URL, name="first")
+    second = sdk.calls(_call(6)).streams.create(url=URL, track="both_tracks")
+
+    call = sdk.calls(_call(6)).update(status="completed")
+    by_name = sdk.calls(_call(6)).streams("first").update(status="stopped")
+    by_sid = sdk.calls(_call(6)).streams(second.sid).update(status="stopped")
+    with pytest.raises(TwilioRestException) as refused:
+        sdk.calls(_call(6)).streams.create(url=URL)
+
+    assert (call.sid, call.status) == (_call(6), "completed")
+    assert call.date_updated is not None
+    assert (by_name.sid, by_name.status, by_sid.sid, by_sid.status) == (first.sid, "stopped", second.sid, "stopped")
+    assert by_name.date_updated == by_sid.date_updated == call.date_updated  # stopped by the hang-up
+    assert (refused.value.status, refused.value.code) == (400, 21220)
+
+
 def test_sdk_gets_20003_for_a_wrong_token(server: RunningEmulator) -> None:
     client = TwilioSdkClient(server.account_sid, "wrong-token")
     client.api.base_url = server.base_url
@@ -99,6 +126,17 @@ def test_client_creates_and_stops_by_sid_and_by_name(server: RunningEmulator) ->
     assert by_sid.to_dict() == by_name.to_dict()
     assert by_sid.date_updated_datetime is not None
     assert by_sid.date_updated_datetime.utcoffset() is not None
+
+
+def test_client_sends_a_field_the_contract_does_not_list(server: RunningEmulator) -> None:
+    body = CreateStreamBody(url=URL, name="newer")
+    body["AudioFormat"] = "audio/x-mulaw"  # a newer <Stream> option: Twilio ignores what it does not know
+
+    with TwilioClient(*server.auth, base_url=server.base_url) as client:
+        created = create_stream.sync(server.account_sid, _call(7), client=client, body=body)
+
+    assert isinstance(created, Stream)
+    assert (created.name, created.status) == ("newer", "in-progress")
 
 
 def test_client_gets_twilio_errors(server: RunningEmulator) -> None:

@@ -13,7 +13,8 @@ ERROR_SCHEMA = jsonschema_rs.validator_for(
     {"$ref": "#/components/schemas/TwilioError", "components": _CONTRACT["components"]}
 )
 CATALOGUE = {name: value for name, value in vars(errors).items() if isinstance(value, errors.TwilioError)}
-FIELDS = {"path": "/p", "parameter": "Url", "reason": "r", "name": "n", "call_sid": "CA", "limit": 4}
+FIELDS = {"path": "/p", "parameter": "Url", "reason": "r", "name": "n", "call_sid": "CA", "limit": 4, "in_use": 3}
+FIELDS |= {"track": "both_tracks", "needed": 2}
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))

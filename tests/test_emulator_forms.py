@@ -41,13 +41,26 @@ def test_parse_form_skips_empty_pairs_and_takes_a_bare_key_as_empty() -> None:
     [
         (b"Name=\xff", errors.MALFORMED_FORM),
         (b"Name=%E2%98", errors.MALFORMED_FORM),
-        (b"Other=1", errors.UNKNOWN_PARAMETER),
-        (b"Name=1&Name=2", errors.REPEATED_PARAMETER),
     ],
 )
-def test_parse_form_refuses(body: bytes, error: errors.TwilioError) -> None:
+@pytest.mark.parametrize("strict", [False, True])
+def test_parse_form_refuses_what_it_cannot_decode(body: bytes, error: errors.TwilioError, strict: bool) -> None:
     with pytest.raises(ApiError) as raised:
-        parse_form(body, ALLOWED)
+        parse_form(body, ALLOWED, strict=strict)
+
+    assert raised.value.error is error
+
+
+def test_parse_form_ignores_unknown_fields_and_keeps_the_first_of_repeated_ones() -> None:
+    assert parse_form(b"Other=1&Name=1&Name=2&Url=x", ALLOWED) == {"Name": "1", "Url": "x"}
+
+
+@pytest.mark.parametrize(
+    ("body", "error"), [(b"Other=1", errors.UNKNOWN_PARAMETER), (b"Name=1&Name=2", errors.REPEATED_PARAMETER)]
+)
+def test_strict_parse_form_refuses_unknown_and_repeated_fields(body: bytes, error: errors.TwilioError) -> None:
+    with pytest.raises(ApiError) as raised:
+        parse_form(body, ALLOWED, strict=True)
 
     assert raised.value.error is error
 

@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 from twilio_stream_emulator import __main__ as cli
 from twilio_stream_emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from twilio_stream_emulator.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - what the command line must refuse on the defaults
@@ -53,8 +54,11 @@ def test_defaults_serve_on_loopback_8080_with_a_file_store(uvicorn_calls: list[d
 def test_the_store_is_created_once_before_serving(uvicorn_calls: list[dict[str, Any]], tmp_path: Path) -> None:
     cli.main(["--db", str(tmp_path / "s.db"), "--workers", "2"])
 
-    tables = sqlite3.connect(tmp_path / "s.db").execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    assert [name for (name,) in tables] == ["streams"]
+    schema = "SELECT type, name FROM sqlite_master ORDER BY name"
+    fresh = Store(str(tmp_path / "fresh.db"))
+    expected = fresh._db.execute(schema).fetchall()
+    fresh.close()
+    assert sqlite3.connect(tmp_path / "s.db").execute(schema).fetchall() == expected
 
 
 def test_options_reach_the_workers_through_the_environment(uvicorn_calls: list[dict[str, Any]], tmp_path: Path) -> None:

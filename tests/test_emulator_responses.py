@@ -16,11 +16,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from twilio_stream_contract import CALL_PATH, MAX_TRACKS_PER_CALL, TRACKS_OF
 from twilio_stream_emulator.cors import CORS_HEADERS
-from twilio_stream_emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL
 
 from tests.emulator_server import (
     ACCOUNT_SID,
+    API_KEY_SECRET,
+    API_KEY_SID,
     AUTH_TOKEN,
     CALL_SID,
     NO_AUTH,
@@ -109,9 +111,17 @@ async def test_create_with_empty_name_answers_null_name(client: httpx.AsyncClien
 
 
 async def test_create_gives_every_stream_its_own_sid(client: httpx.AsyncClient) -> None:
-    sids = {(await _create(client))["sid"] for _ in range(MAX_STREAMS_IN_PROGRESS_PER_CALL)}
+    calls = ["CA" + digit * 32 for digit in "0123456789"]
+    sids = {(await _create_on(client, call))["sid"] for call in calls}
 
-    assert len(sids) == MAX_STREAMS_IN_PROGRESS_PER_CALL
+    assert len(sids) == len(calls)
+
+
+async def _create_on(client: httpx.AsyncClient, call_sid: str, **fields: str) -> dict[str, Any]:
+    response = await client.post(streams_path(call_sid=call_sid), data={"Url": URL, **fields})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 async def test_create_accepts_every_documented_field(client: httpx.AsyncClient) -> None:
@@ -130,24 +140,47 @@ async def test_create_accepts_every_documented_field(client: httpx.AsyncClient) 
     assert body["status"] == "in-progress"
 
 
-async def test_create_beyond_the_limit_of_a_call_is_refused(client: httpx.AsyncClient) -> None:
-    for _ in range(MAX_STREAMS_IN_PROGRESS_PER_CALL):
-        await _create(client)
-
-    response = await client.post(streams_path(), data={"Url": URL})
-
-    _assert_error(response, 400, 20001, f"already has {MAX_STREAMS_IN_PROGRESS_PER_CALL} Streams in progress")
+def _every_mix_of_tracks(length: int) -> list[tuple[str, ...]]:
+    mixes: list[tuple[str, ...]] = [()]
+    for _ in range(length):
+        mixes = [(*mix, track) for mix in mixes for track in TRACKS_OF]
+    return mixes
 
 
-async def test_create_after_a_stop_frees_a_place_on_the_call(client: httpx.AsyncClient) -> None:
-    streams = [await _create(client) for _ in range(MAX_STREAMS_IN_PROGRESS_PER_CALL)]
-    await client.post(stream_path(streams[0]["sid"]), data=STOP)
+# Every sequence of creates one Stream longer than the limit allows of single-track Streams.
+MIXES_OF_TRACKS = _every_mix_of_tracks(MAX_TRACKS_PER_CALL + 1)
 
-    assert (await _create(client))["status"] == "in-progress"
+
+async def test_the_limit_of_a_call_counts_tracks_for_every_mix_of_tracks(client: httpx.AsyncClient) -> None:
+    """Each create of the sequence is accepted exactly when its tracks fit beside those in progress:
+    an inbound or outbound Stream takes one of the call's tracks, a both_tracks Stream two."""
+    for number, mix in enumerate(MIXES_OF_TRACKS):
+        call_sid = f"CA{number:032x}"
+        in_use = 0
+        for track in mix:
+            response = await client.post(streams_path(call_sid=call_sid), data={"Url": URL, "Track": track})
+            needed = len(TRACKS_OF[track])
+            if in_use + needed <= MAX_TRACKS_PER_CALL:
+                assert response.status_code == 200, (mix, response.text)
+                in_use += needed
+            else:
+                message = (
+                    f"already streams {in_use} of its {MAX_TRACKS_PER_CALL} tracks; a {track} Stream needs {needed}"
+                )
+                _assert_error(response, 400, 20001, message)
+
+
+async def test_create_after_a_stop_frees_its_tracks(client: httpx.AsyncClient) -> None:
+    both = [await _create(client, Track="both_tracks") for _ in range(MAX_TRACKS_PER_CALL // 2)]
+    refused = await client.post(streams_path(), data={"Url": URL})
+    await client.post(stream_path(both[0]["sid"]), data=STOP)
+
+    assert refused.status_code == 400
+    assert (await _create(client, Track="both_tracks"))["status"] == "in-progress"
 
 
 async def test_create_limit_counts_per_call(client: httpx.AsyncClient) -> None:
-    for _ in range(MAX_STREAMS_IN_PROGRESS_PER_CALL):
+    for _ in range(MAX_TRACKS_PER_CALL):
         await _create(client)
 
     response = await client.post(streams_path(call_sid="CA" + "f" * 32), data={"Url": URL})
@@ -412,9 +445,6 @@ async def test_unauthorized_in_another_accounts_path_is_still_unauthorized(clien
         ({"Url": URL, "Track": "left_track"}, "Invalid parameter Track"),
         ({"Url": URL, "Track": ""}, "Invalid parameter Track"),
         ({"Url": URL, "StatusCallbackMethod": "get"}, "Invalid parameter StatusCallbackMethod"),
-        ({"Url": URL, "Status": "stopped"}, "Unknown parameter Status"),
-        ({"Url": URL, "Parameter100.Name": "x"}, "Unknown parameter Parameter100.Name"),
-        ({"Url": URL, "url": URL}, "Unknown parameter url"),
     ],
 )
 async def test_create_with_an_invalid_form_is_a_bad_request(
@@ -431,7 +461,6 @@ async def test_create_with_an_invalid_form_is_a_bad_request(
         ({}, "Missing required parameter Status in the post body"),
         ({"Status": "in-progress"}, "Invalid parameter Status"),
         ({"Status": "STOPPED"}, "Invalid parameter Status"),
-        ({"Status": "stopped", "Url": URL}, "Unknown parameter Url"),
     ],
 )
 async def test_stop_with_an_invalid_form_is_a_bad_request(
@@ -450,7 +479,6 @@ async def test_stop_with_an_invalid_form_is_a_bad_request(
         (b"Status=stopped", None, "must be application/x-www-form-urlencoded"),
         (b'{"Status": "stopped"}', "application/json", "must be application/x-www-form-urlencoded"),
         (b"Status=stopped", "application/x-www-form-urlencoded; charset=latin-1", "in UTF-8"),
-        (b"Status=stopped&Status=stopped", "application/x-www-form-urlencoded", "Status is given more than once"),
         (b"Status=stop\xffped", "application/x-www-form-urlencoded", "not a valid UTF-8"),
         (b"Status=stop%ffped", "application/x-www-form-urlencoded", "not a valid UTF-8"),
         (b"Status=stop%2", "application/x-www-form-urlencoded", "not a valid UTF-8"),
@@ -464,6 +492,56 @@ async def test_stop_with_a_malformed_body_is_a_bad_request(
     headers = {} if content_type is None else {"Content-Type": content_type}
 
     response = await client.post(stream_path(created["sid"]), content=content, headers=headers)
+
+    _assert_error(response, 400, 20001, message_part)
+
+
+UNKNOWN_FIELDS = {"Status": "stopped", "Parameter100.Name": "x", "url": URL, "AudioFormat": "audio/x-l16"}
+
+
+async def test_create_ignores_fields_it_does_not_know(client: httpx.AsyncClient) -> None:
+    """Twilio drops a field it does not know and answers as if it were absent; so does the emulator."""
+    with_unknown = await _create(client, Name="a", **UNKNOWN_FIELDS)
+    without = await _create(client, Name="b")
+
+    assert with_unknown["status"] == without["status"] == "in-progress"
+    assert set(with_unknown) == set(without)
+
+
+async def test_stop_ignores_fields_it_does_not_know(client: httpx.AsyncClient) -> None:
+    created = await _create(client)
+
+    response = await client.post(stream_path(created["sid"]), data={**STOP, "Url": URL, "Reason": "done"})
+
+    assert (response.status_code, response.json()["status"]) == (200, "stopped")
+
+
+async def test_of_a_repeated_field_the_first_value_counts(client: httpx.AsyncClient) -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    created = await client.post(
+        streams_path(), content=b"Url=wss%3A%2F%2Fa.example&Name=first&Name=second", headers=headers
+    )
+    refused = await client.post(
+        stream_path(created.json()["sid"]), content=b"Status=paused&Status=stopped", headers=headers
+    )
+
+    assert (created.status_code, created.json()["name"]) == (200, "first")
+    _assert_error(refused, 400, 20001, "Invalid parameter Status")
+
+
+@pytest.mark.parametrize(
+    ("content", "message_part"),
+    [
+        (b"Url=wss%3A%2F%2Fa.example&AudioFormat=x", "Unknown parameter AudioFormat"),
+        (b"Url=wss%3A%2F%2Fa.example&Parameter100.Name=x", "Unknown parameter Parameter100.Name"),
+        (b"Url=wss%3A%2F%2Fa.example&Name=a&Name=b", "Parameter Name is given more than once"),
+    ],
+)
+async def test_strict_forms_refuse_unknown_and_repeated_fields(content: bytes, message_part: str) -> None:
+    async with emulator_client(emulator_settings(strict_forms=True)) as client:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        response = await client.post(streams_path(), content=content, headers=headers)
 
     _assert_error(response, 400, 20001, message_part)
 
@@ -523,3 +601,101 @@ async def test_every_answer_carries_the_cors_headers(client: httpx.AsyncClient) 
     for answer in answers:
         assert [answer.headers.get(name) for name, _ in CORS_HEADERS] == [value for _, value in CORS_HEADERS]
     assert [answer.status_code for answer in answers] == [200, 400, 401, 404, 405, 204, 404]
+
+
+# --- API keys -----------------------------------------------------------------------------------------
+
+
+async def test_an_api_key_makes_requests_of_its_account(client: httpx.AsyncClient) -> None:
+    response = await client.post(streams_path(), data={"Url": URL}, auth=(API_KEY_SID, API_KEY_SECRET))
+
+    assert (response.status_code, response.json()["account_sid"]) == (200, ACCOUNT_SID)
+
+
+async def test_an_api_key_on_another_accounts_path_finds_nothing(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        streams_path(account_sid=OTHER_ACCOUNT_SID), data={"Url": URL}, auth=(API_KEY_SID, API_KEY_SECRET)
+    )
+
+    _assert_error(response, 404, 20404)
+
+
+async def test_an_api_key_with_a_wrong_secret_is_unauthorized(client: httpx.AsyncClient) -> None:
+    response = await client.post(streams_path(), data={"Url": URL}, auth=(API_KEY_SID, AUTH_TOKEN))
+
+    _assert_error(response, 401, 20003)
+
+
+# --- Calls: the hang-up ------------------------------------------------------------------------------
+
+
+def call_path(account_sid: str = ACCOUNT_SID, call_sid: str = CALL_SID) -> str:
+    return CALL_PATH.format(AccountSid=account_sid, CallSid=call_sid)
+
+
+async def test_a_hang_up_stops_the_streams_of_the_call_only(client: httpx.AsyncClient) -> None:
+    named, unnamed = await _create(client, Name="a"), await _create(client)
+    await _create_on(client, "CA" + "e" * 32, Name="a")
+
+    hang_up = await client.post(call_path(), data={"Status": "completed"})
+    stopped = [(await client.post(stream_path(sid), data=STOP)).json() for sid in (named["sid"], unnamed["sid"])]
+    # The other call's Stream still holds its name: it is still in progress.
+    name_taken = await client.post(streams_path(call_sid="CA" + "e" * 32), data={"Url": URL, "Name": "a"})
+
+    call = hang_up.json()
+    assert (hang_up.status_code, call["sid"], call["account_sid"], call["status"]) == (
+        200,
+        CALL_SID,
+        ACCOUNT_SID,
+        "completed",
+    )
+    assert call["uri"] == call_path()
+    assert [(stream["status"], stream["date_updated"]) for stream in stopped] == [("stopped", call["date_updated"])] * 2
+    _assert_error(name_taken, 400, 20001, "A Stream named a is already in progress")
+
+
+async def test_a_create_on_an_ended_call_is_21220(client: httpx.AsyncClient) -> None:
+    await client.post(call_path(), data={"Status": "completed"})
+
+    response = await client.post(streams_path(), data={"Url": URL})
+
+    _assert_error(response, 400, 21220, f"Call {CALL_SID} is not in progress")
+
+
+async def test_hanging_up_twice_keeps_the_time_of_the_first(client: httpx.AsyncClient) -> None:
+    first = (await client.post(call_path(), data={"Status": "completed"})).json()
+    await asyncio.sleep(1.1)  # date_updated has a resolution of one second
+
+    again = (await client.post(call_path(), data={"Status": "completed"})).json()
+
+    assert again == first
+
+
+@pytest.mark.parametrize("fields", [{}, {"Status": "canceled"}, {"Url": "https://example.com/twiml"}])
+async def test_a_call_update_that_is_no_hang_up_leaves_the_call_in_progress(
+    client: httpx.AsyncClient, fields: dict[str, str]
+) -> None:
+    created = await _create(client)
+
+    call = (await client.post(call_path(), data=fields)).json()
+
+    assert (call["status"], call["date_updated"]) == ("in-progress", None)
+    assert (await client.post(stream_path(created["sid"]), data=STOP)).json()["status"] == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "status", "code"),
+    [
+        (call_path(), {"Status": "busy"}, 400, 20001),
+        (call_path(call_sid="CAnot-a-sid"), {"Status": "completed"}, 404, 20404),
+        (call_path(account_sid=OTHER_ACCOUNT_SID), {"Status": "completed"}, 404, 20404),
+    ],
+    ids=["status-of-no-hang-up", "malformed-call-sid", "another-account"],
+)
+async def test_a_call_update_that_cannot_apply_is_a_twilio_error(
+    client: httpx.AsyncClient, path: str, fields: dict[str, str], status: int, code: int
+) -> None:
+    response = await client.post(path, data=fields)
+
+    _assert_error(response, status, code)
+    assert (await _create(client))["status"] == "in-progress"

@@ -7,7 +7,7 @@ import httpx
 import pytest
 import twilio_stream_contract as contract
 from twilio_stream_emulator import create_app
-from twilio_stream_emulator.routes import ROUTES, ApiRoute
+from twilio_stream_emulator.routes import ROUTES, STREAM_ROUTES, ApiRoute
 
 from tests.emulator_server import (
     ACCOUNT_SID,
@@ -28,10 +28,16 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def test_served_method_and_path_pairs_are_the_contracts() -> None:
-    served = {(method, route.path) for route in ROUTES for method in route.methods or ()}
+def test_served_stream_routes_are_the_contracts_operations() -> None:
+    served = {(method, route.path) for route in STREAM_ROUTES for method in route.methods or ()}
 
     assert served == {(operation.method, operation.path) for operation in contract.OPERATIONS}
+
+
+def test_the_only_other_route_is_the_hang_up_of_a_call() -> None:
+    assert [(route.path, route.methods) for route in ROUTES if route not in STREAM_ROUTES] == [
+        (contract.CALL_PATH, {"POST"})
+    ]
 
 
 def test_every_route_matches_the_raw_path() -> None:

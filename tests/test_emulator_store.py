@@ -5,27 +5,28 @@ import threading
 from pathlib import Path
 
 import pytest
+from twilio_stream_contract import MAX_TRACKS_PER_CALL, TRACKS_OF
 from twilio_stream_emulator.store import (
-    MAX_STREAMS_IN_PROGRESS_PER_CALL,
+    CallNotInProgress,
     DuplicateSid,
     NameInUse,
     NewStream,
     Store,
-    TooManyStreams,
+    TooManyTracks,
 )
 
 ACCOUNT, CALL = "AC" + "a" * 32, "CA" + "a" * 32
 WHEN, LATER = "Thu, 30 Jul 2015 20:00:00 +0000", "Thu, 30 Jul 2015 20:00:05 +0000"
 
 
-def _new(sid_digit: str, name: str | None = None, call_sid: str = CALL) -> NewStream:
+def _new(sid_digit: str, name: str | None = None, call_sid: str = CALL, track: str = "inbound_track") -> NewStream:
     return NewStream(
         sid="MZ" + sid_digit * 32,
         account_sid=ACCOUNT,
         call_sid=call_sid,
         name=name,
         url="wss://example.com/",
-        track="inbound_track",
+        track=track,
         status_callback=None,
         status_callback_method="POST",
         parameters={"Parameter1.Name": "customer", "Parameter1.Value": "42"},
@@ -145,12 +146,43 @@ def test_a_name_in_progress_is_in_use(store: Store) -> None:
         store.create(_new("2", "n"), WHEN)
 
 
-def test_the_limit_of_a_call(store: Store) -> None:
-    for digit in "1234"[:MAX_STREAMS_IN_PROGRESS_PER_CALL]:
+@pytest.mark.parametrize("last", sorted(TRACKS_OF))
+def test_the_limit_of_a_call_counts_tracks(store: Store, last: str) -> None:
+    single_tracks = MAX_TRACKS_PER_CALL - 1
+    for digit in "123456789"[:single_tracks]:
         store.create(_new(digit), WHEN)
 
-    with pytest.raises(TooManyStreams):
-        store.create(_new("9"), WHEN)
+    if len(TRACKS_OF[last]) == 1:
+        store.create(_new("e", track=last), WHEN)
+    else:
+        with pytest.raises(TooManyTracks) as refused:
+            store.create(_new("e", track=last), WHEN)
+        assert (refused.value.in_use, refused.value.needed) == (single_tracks, len(TRACKS_OF[last]))
+
+
+def test_ending_a_call_stops_its_streams_and_refuses_new_ones(store: Store) -> None:
+    live, other_call = store.create(_new("1", "n"), WHEN), store.create(_new("2", call_sid="CA" + "b" * 32), WHEN)
+    stopped_first = store.create(_new("3"), WHEN)
+    store.stop(ACCOUNT, CALL, stopped_first.sid, lambda: WHEN)
+
+    ended = store.end_call(ACCOUNT, CALL, lambda: LATER)
+
+    assert [(stream.sid, stream.status, stream.date_updated) for stream in ended.stopped] == [
+        (live.sid, "stopped", LATER)
+    ]
+    assert (ended.date_updated, store.call_ended(ACCOUNT, CALL)) == (LATER, LATER)
+    assert store.stop(ACCOUNT, CALL, "n", lambda: "never") == ended.stopped[0]
+    assert store.stop(ACCOUNT, "CA" + "b" * 32, other_call.sid, lambda: LATER) is not None
+    with pytest.raises(CallNotInProgress):
+        store.create(_new("4"), WHEN)
+
+
+def test_ending_an_ended_call_changes_nothing(store: Store) -> None:
+    store.end_call(ACCOUNT, CALL, lambda: WHEN)
+
+    again = store.end_call(ACCOUNT, CALL, lambda: LATER)
+
+    assert (again.date_updated, again.stopped) == (WHEN, ())
 
 
 def test_a_refused_create_leaves_nothing_behind(store: Store) -> None:

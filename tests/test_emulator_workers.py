@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import anyio
 import httpx
 import pytest
-from twilio_stream_emulator.store import MAX_STREAMS_IN_PROGRESS_PER_CALL
+from twilio_stream_contract import MAX_TRACKS_PER_CALL
 
 from tests.emulator_server import RunningEmulator, emulator_server, stream_path, streams_path
 
@@ -62,8 +62,8 @@ async def test_concurrent_creates_on_one_call_stop_at_the_limit(server: RunningE
     answers = await _all_at_once(server, requests)
 
     created = [answer.json()["sid"] for answer in answers if answer.status_code == 200]
-    assert len(created) == len(set(created)) == MAX_STREAMS_IN_PROGRESS_PER_CALL
-    assert sum(answer.status_code == 400 for answer in answers) == CONCURRENCY - MAX_STREAMS_IN_PROGRESS_PER_CALL
+    assert len(created) == len(set(created)) == MAX_TRACKS_PER_CALL  # one track each
+    assert sum(answer.status_code == 400 for answer in answers) == CONCURRENCY - MAX_TRACKS_PER_CALL
 
 
 async def test_concurrent_creates_never_share_a_sid(server: RunningEmulator) -> None:

@@ -23,11 +23,12 @@ from typing import Any
 
 import httpx
 import schemathesis
+import twilio_stream_contract as contract
 from schemathesis import Case as GenericCase
 from schemathesis import CheckContext, GenerationMode, Response
 from schemathesis.generation.meta import TestPhase
 
-from twilio_stream_conformance.wire import CALL_SID, STREAM_SID, basic_user, json_object
+from twilio_stream_conformance.wire import basic_user, json_object
 
 # Cases of any operation: the checks read only their path parameters, body and operationId.
 Case = GenericCase[Any]
@@ -135,7 +136,7 @@ def uri_is_canonical_path(ctx: CheckContext, response: Response, case: Case) -> 
     account_sid, call_sid = path_parameter(case, "AccountSid"), path_parameter(case, "CallSid")
     if stream is None or account_sid is None or call_sid is None:
         return None
-    if not isinstance(stream.get("sid"), str) or not STREAM_SID.match(stream["sid"]):
+    if not isinstance(stream.get("sid"), str) or not contract.STREAM_SID.fullmatch(stream["sid"]):
         raise AssertionError(f"expected a Stream SID (MZ and 32 hex digits), got {stream.get('sid')!r}")
     expected = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Streams/{stream['sid']}.json"
     if stream.get("uri") != expected:
@@ -158,7 +159,7 @@ def stateful_create_is_accepted(ctx: CheckContext, response: Response, case: Cas
     if case.meta.phase.name != TestPhase.STATEFUL or case.meta.generation.mode != GenerationMode.POSITIVE:
         return None
     call_sid = path_parameter(case, "CallSid")
-    if call_sid is None or not CALL_SID.match(call_sid):
+    if call_sid is None or not contract.CALL_SID.fullmatch(call_sid):
         return None
     raise AssertionError(
         f"expected 200 for a valid CreateStream on a call of its own (stateful phase), got {response.status_code}"
@@ -183,12 +184,48 @@ def stop_answers_stopped(ctx: CheckContext, response: Response, case: Case) -> b
     raise AssertionError(f"expected status 'stopped' after a stop, got {stream.get('status')!r}")
 
 
-# --- Which stream a stop reaches (needs what the run created) -------------------------------------
+class Probes:
+    """Requests the suite sends itself, each kind at most once per run: a check that needs an answer the
+    run's own cases cannot give (a wrong Auth Token, a call filled to its track limit) sends one.
+    `transport` lets tests answer them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._probed: set[tuple[str, str]] = set()
+        self.transport: httpx.BaseTransport | None = None
+
+    def first_time(self, kind: str, operation: str) -> bool:
+        with self._lock:
+            if (kind, operation) in self._probed:
+                return False
+            self._probed.add((kind, operation))
+            return True
+
+    def send(self, request: httpx.Request) -> httpx.Response:
+        with httpx.Client(transport=self.transport, timeout=15.0) as client:
+            return client.send(request)
+
+
+PROBES = Probes()
+
+
+def request_headers(request: Any) -> dict[str, str]:
+    """The headers schemathesis sent (its values may be bytes)."""
+    return {
+        name: value.decode("latin-1") if isinstance(value, bytes) else value for name, value in request.headers.items()
+    }
+
+
+# --- Which stream a stop reaches, and how many tracks a call carries (needs what the run did) -------
+
+# What a stop must echo of the Stream the create answered: everything but what the stop changes.
+ECHOED_FIELDS = tuple(field for field in contract.STREAM_FIELDS if field not in ("status", "date_updated"))
 
 
 class KnownStreams:
-    """The streams this run has seen, per (account, call): every SID a 200 answered with, and the SID
-    that each name was last created with.
+    """What this run has seen of the streams, per (account, call): every SID a 200 answered with, the
+    Stream each create answered, the SID that each name was last created with, and the tracks of the
+    streams the run created and has not seen stopped.
 
     Filled from the 200 answers of both operations: a stop by name may reveal a stream created before
     the run, and that stream exists. Every check records what it sees, in whatever order schemathesis
@@ -199,7 +236,9 @@ class KnownStreams:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._revealed_by: dict[tuple[str, str, str], set[str]] = {}
+        self._created: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._sid_by_name: dict[tuple[str, str, str], str] = {}
+        self._live_tracks: dict[tuple[str, str], dict[str, int]] = {}
 
     def observe(self, response: Response, case: Case) -> None:
         stream = stream_body(response, case)
@@ -208,11 +247,19 @@ class KnownStreams:
             return
         sid: str = stream["sid"]
         name = case.body.get("Name") if isinstance(case.body, dict) else None
+        tracks = tracks_of_create(case)
         with self._lock:
             self._revealed_by.setdefault((account_sid, call_sid, sid), set()).add(case.id)
-            if operation_id(case) == CREATE_STREAM and isinstance(name, str):
-                # A name may be reused once its stream is stopped; the newest stream holds it.
-                self._sid_by_name[(account_sid, call_sid, name)] = sid
+            live = self._live_tracks.setdefault((account_sid, call_sid), {})
+            if operation_id(case) == CREATE_STREAM:
+                self._created.setdefault((account_sid, call_sid, sid), stream)
+                if isinstance(name, str) and name:
+                    # A name may be reused once its stream is stopped; the newest stream holds it.
+                    self._sid_by_name[(account_sid, call_sid, name)] = sid
+                if tracks is not None:
+                    live.setdefault(sid, tracks)
+            else:
+                live.pop(sid, None)
 
     def known_before(self, case: Case, account_sid: str, call_sid: str, sid: str) -> bool:
         """Whether a case other than this one revealed the stream."""
@@ -223,8 +270,27 @@ class KnownStreams:
         with self._lock:
             return self._sid_by_name.get((account_sid, call_sid, name))
 
+    def created(self, account_sid: str, call_sid: str, sid: str) -> dict[str, Any] | None:
+        """The Stream the create of `sid` answered, if this run made it."""
+        with self._lock:
+            return self._created.get((account_sid, call_sid, sid))
+
+    def tracks_in_progress(self, account_sid: str, call_sid: str, besides: str) -> int:
+        """The tracks of the streams this run created on the call and has not seen stopped, but `besides`."""
+        with self._lock:
+            live = self._live_tracks.get((account_sid, call_sid), {})
+            return sum(tracks for sid, tracks in live.items() if sid != besides)
+
 
 KNOWN_STREAMS = KnownStreams()
+
+
+def tracks_of_create(case: Case) -> int | None:
+    """How many of the call's tracks a valid CreateStream asks for; None for another case."""
+    if operation_id(case) != CREATE_STREAM or not isinstance(case.body, dict):
+        return None
+    track = case.body.get("Track", contract.CREATE_BODY.defaults["Track"])
+    return len(contract.TRACKS_OF[track]) if track in contract.TRACKS_OF else None
 
 
 def _addressed_stream(case: Case) -> tuple[str, str, str] | None:
@@ -237,25 +303,34 @@ def _addressed_stream(case: Case) -> tuple[str, str, str] | None:
     return account_sid, call_sid, sid
 
 
+def _assert_echoes(stream: dict[str, Any], created: dict[str, Any], how: str) -> None:
+    differing = [field for field in ECHOED_FIELDS if stream.get(field) != created.get(field)]
+    if differing:
+        expected = {field: created.get(field) for field in differing}
+        got = {field: stream.get(field) for field in differing}
+        raise AssertionError(f"expected the Stream the create answered ({how}): {expected}, got {got}")
+
+
 @schemathesis.check
-def stop_by_name_returns_created_sid(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """Stopping by name answers with the SID of the stream that was created with that name."""
+def stop_by_name_answers_the_created_stream(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Stopping by name answers the very Stream that was created with that name: the same sid,
+    account_sid, call_sid, name and uri."""
     KNOWN_STREAMS.observe(response, case)
     addressed = _addressed_stream(case)
     stream = stream_body(response, case)
     if addressed is None or stream is None:
         return None
-    expected = KNOWN_STREAMS.sid_named(*addressed)
-    if expected is not None and stream.get("sid") != expected:
-        raise AssertionError(
-            f"expected sid {expected!r} (created with name {addressed[2]!r}), got {stream.get('sid')!r}"
-        )
+    sid = KNOWN_STREAMS.sid_named(*addressed)
+    created = None if sid is None else KNOWN_STREAMS.created(addressed[0], addressed[1], sid)
+    if created is not None:
+        _assert_echoes(stream, created, f"created with name {addressed[2]!r}")
     return None
 
 
 @schemathesis.check
-def stop_by_sid_returns_that_sid(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """Stopping a stream by its SID answers with that same stream."""
+def stop_by_sid_answers_that_stream(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Stopping a stream by its SID answers with that same stream: its SID, and when this run created
+    it, the same account_sid, call_sid, name and uri as the create answered."""
     KNOWN_STREAMS.observe(response, case)
     addressed = _addressed_stream(case)
     stream = stream_body(response, case)
@@ -263,7 +338,80 @@ def stop_by_sid_returns_that_sid(ctx: CheckContext, response: Response, case: Ca
         return None
     if stream.get("sid") != addressed[2]:
         raise AssertionError(f"expected sid {addressed[2]!r} (the path), got {stream.get('sid')!r}")
+    created = KNOWN_STREAMS.created(*addressed)
+    if created is not None:
+        _assert_echoes(stream, created, f"created as {addressed[2]}")
     return None
+
+
+@schemathesis.check
+def track_limit_is_enforced(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A create is refused when its tracks do not fit beside those the call already streams: a call
+    carries at most four one-way tracks, a `both_tracks` Stream takes two of them.
+
+    Only the streams this run created and has not seen stopped are counted: a lower bound of what the
+    server holds, so a server is never failed for streams the run cannot see.
+    """
+    KNOWN_STREAMS.observe(response, case)
+    stream = stream_body(response, case)
+    needed = tracks_of_create(case)
+    account_sid, call_sid = path_parameter(case, "AccountSid"), path_parameter(case, "CallSid")
+    if stream is None or needed is None or account_sid is None or call_sid is None:
+        return None
+    in_use = KNOWN_STREAMS.tracks_in_progress(account_sid, call_sid, besides=str(stream.get("sid")))
+    if in_use + needed > contract.MAX_TRACKS_PER_CALL:
+        raise AssertionError(
+            f"expected 400 for a Stream of {needed} track(s) on a call that already streams {in_use} of its "
+            f"{contract.MAX_TRACKS_PER_CALL} tracks (the run's own Streams), got 200"
+        )
+    stream_url = case.body.get("Url") if isinstance(case.body, dict) else None
+    probe = response.request is not None and isinstance(stream_url, str)
+    if probe and PROBES.first_time("track-limit", case.operation.label):
+        _probe_track_limit(response.request, account_sid, str(stream_url))
+    return None
+
+
+def _probe_track_limit(request: Any, account_sid: str, stream_url: str) -> None:
+    """Fill a fresh call with `both_tracks` Streams up to the track limit; one more Stream of one track
+    must then be refused. A server that counts Streams rather than tracks accepts it. The Streams the
+    probe made are stopped again. Inconclusive (no verdict) where the server refuses the fill itself,
+    e.g. Twilio, on which a random CallSid is no live call."""
+    url = httpx.URL(str(request.url))
+    headers = {name: value for name, value in request_headers(request).items() if name.lower() == "authorization"}
+    create_url = url.copy_with(
+        raw_path=contract.CREATE_STREAM_PATH.format(
+            AccountSid=account_sid, CallSid=contract.new_sid(contract.CALL_SID)
+        ).encode()
+    )
+    fill = ["both_tracks"] * (contract.MAX_TRACKS_PER_CALL // len(contract.TRACKS_OF["both_tracks"]))
+    created: list[str] = []
+
+    def create(track: str) -> httpx.Response:
+        answer = PROBES.send(
+            httpx.Request("POST", create_url, headers=headers, data={"Url": stream_url, "Track": track})
+        )
+        stream = json_object(answer.content) if answer.status_code == 200 else None
+        if stream is not None and isinstance(stream.get("sid"), str):
+            created.append(stream["sid"])
+        return answer
+
+    try:
+        if any(create(track).status_code != 200 for track in fill):
+            return
+        one_more = create(next(track for track, names in contract.TRACKS_OF.items() if len(names) == 1))
+        if one_more.status_code == 200:
+            raise AssertionError(
+                f"expected 400 for a one-track Stream on a call whose {len(fill)} both_tracks Streams fill its "
+                f"{contract.MAX_TRACKS_PER_CALL} tracks, got 200 (POST {create_url})"
+            )
+    finally:
+        for sid in created:
+            stop_path = create_url.raw_path.decode().removesuffix(".json") + f"/{sid}.json"
+            PROBES.send(
+                httpx.Request(
+                    "POST", url.copy_with(raw_path=stop_path.encode()), headers=headers, data={"Status": "stopped"}
+                )
+            )
 
 
 @schemathesis.check
@@ -275,7 +423,7 @@ def unknown_stream_is_not_found(ctx: CheckContext, response: Response, case: Cas
     """
     KNOWN_STREAMS.observe(response, case)
     addressed = _addressed_stream(case)
-    if addressed is None or response.status_code != 200 or not STREAM_SID.match(addressed[2]):
+    if addressed is None or response.status_code != 200 or not contract.STREAM_SID.fullmatch(addressed[2]):
         return None
     if KNOWN_STREAMS.known_before(case, *addressed):
         return None
@@ -341,33 +489,6 @@ def unauthorized_carries_challenge(ctx: CheckContext, response: Response, case: 
     return None
 
 
-class AuthTokenProbes:
-    """One probe per operation and run: the same request, the right Account SID, a wrong Auth Token.
-
-    schemathesis' own `ignored_auth` tries no credentials and credentials of an unknown user; a server
-    that checks the user but not the password passes both. `transport` lets tests answer the probe.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._probed: set[str] = set()
-        self.transport: httpx.BaseTransport | None = None
-
-    def first_time(self, operation: str) -> bool:
-        with self._lock:
-            if operation in self._probed:
-                return False
-            self._probed.add(operation)
-            return True
-
-    def send(self, request: httpx.Request) -> httpx.Response:
-        with httpx.Client(transport=self.transport, timeout=15.0) as client:
-            return client.send(request)
-
-
-AUTH_TOKEN_PROBES = AuthTokenProbes()
-
-
 @schemathesis.check
 def wrong_auth_token_is_refused(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A request that succeeded is refused with 401 when the Auth Token is wrong (the Account SID right).
@@ -381,20 +502,16 @@ def wrong_auth_token_is_refused(ctx: CheckContext, response: Response, case: Cas
         return None
     if (request.method or "").upper() != case.operation.method.upper():
         return None
-    headers = {
-        name: value.decode("latin-1") if isinstance(value, bytes) else value for name, value in request.headers.items()
-    }
+    headers = request_headers(request)
     authorization = next((value for name, value in headers.items() if name.lower() == "authorization"), "")
     user = basic_user(authorization)
-    if user is None or not AUTH_TOKEN_PROBES.first_time(case.operation.label):
+    if user is None or not PROBES.first_time("wrong-auth-token", case.operation.label):
         return None
     headers = {name: value for name, value in headers.items() if name.lower() != "authorization"}
     headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{secrets.token_hex(16)}".encode()).decode()
     body = request.body.encode() if isinstance(request.body, str) else request.body
     content = body if isinstance(body, bytes) else None
-    probe = AUTH_TOKEN_PROBES.send(
-        httpx.Request(request.method or "POST", request.url, headers=headers, content=content)
-    )
+    probe = PROBES.send(httpx.Request(request.method or "POST", request.url, headers=headers, content=content))
     if probe.status_code != 401:
         raise AssertionError(f"expected 401 for Account SID {user!r} with a wrong Auth Token, got {probe.status_code}")
     return None

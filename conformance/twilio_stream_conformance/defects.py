@@ -16,10 +16,15 @@ import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from twilio_stream_conformance.wire import STREAM_SID, basic_user, json_object
+import twilio_stream_contract as contract
+
+from twilio_stream_conformance.wire import basic_user, json_object
+
+if TYPE_CHECKING:
+    from twilio_stream_emulator.settings import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,7 +66,7 @@ class Defect:
     """One bug. Subclasses override `request` and/or `answer`; `check` is the check that must catch it."""
 
     name = ""
-    check = ""
+    check: str | None = ""  # None: not a defect, the server must conform
     description = ""
 
     def request(self, scope: Scope) -> None:
@@ -69,6 +74,14 @@ class Defect:
 
     def answer(self, scope: Scope, answer: Answer) -> None:
         """Rewrite the emulator's answer before the client sees it."""
+
+    def body(self, scope: Scope, body: bytes) -> bytes:
+        """Rewrite the request body before the emulator reads it."""
+        return body
+
+    def settings(self, settings: Settings) -> Settings:
+        """Change how the emulator itself is configured."""
+        return settings
 
 
 def _is_create(scope: Scope) -> bool:
@@ -216,7 +229,7 @@ class UnknownStreamFound(Defect):
 
     def answer(self, scope: Scope, answer: Answer) -> None:
         match = UPDATE_PATH.match(scope["path"])
-        if answer.status != 404 or match is None or not STREAM_SID.match(match["sid"]):
+        if answer.status != 404 or match is None or not contract.STREAM_SID.fullmatch(match["sid"]):
             return
         account, call, sid = match["account"], match["call"], match["sid"]
         answer.status = 200
@@ -273,7 +286,7 @@ class NonTwilioErrorShape(Defect):
 
 
 class StopByNameStopsWrongStream(Defect):
-    name, check = "stop-by-name-wrong-stream", "stop_by_name_returns_created_sid"
+    name, check = "stop-by-name-wrong-stream", "stop_by_name_answers_the_created_stream"
     description = "a stop by name stops the call's first stream, whatever its name"
 
     def __init__(self) -> None:
@@ -281,7 +294,7 @@ class StopByNameStopsWrongStream(Defect):
 
     def request(self, scope: Scope) -> None:
         match = UPDATE_PATH.match(scope["path"])
-        if match is None or STREAM_SID.match(match["sid"]):
+        if match is None or contract.STREAM_SID.fullmatch(match["sid"]):
             return
         first = self._first_sid_of_call.get((match["account"], match["call"]))
         if first is not None:
@@ -370,7 +383,7 @@ class DateUpdatedNull(Defect):
 
 
 class StopBySidWrong(Defect):
-    name, check = "stop-by-sid-wrong", "stop_by_sid_returns_that_sid"
+    name, check = "stop-by-sid-wrong", "stop_by_sid_answers_that_stream"
     description = "a stop answers with another Stream SID, its uri matching that SID"
 
     def answer(self, scope: Scope, answer: Answer) -> None:
@@ -378,6 +391,45 @@ class StopBySidWrong(Defect):
         if stream and _is_update(scope) and isinstance(stream.get("sid"), str) and isinstance(stream.get("uri"), str):
             other = "MZ" + secrets.token_hex(16)
             answer.set_json({**stream, "sid": other, "uri": stream["uri"].replace(stream["sid"], other)})
+
+
+class StopAnswersAnotherName(Defect):
+    name, check = "stop-answers-another-name", "stop_by_sid_answers_that_stream"
+    description = "a stop answers the right Stream SID under another name"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream and _is_update(scope):
+            answer.set_json({**stream, "name": f"not-{stream.get('name')}"})
+
+
+class TracksCountedAsStreams(Defect):
+    name, check = "tracks-over-the-limit", "track_limit_is_enforced"
+    description = "the limit of a call counts Streams, not tracks: a both_tracks Stream takes one place, not two"
+
+    def body(self, scope: Scope, body: bytes) -> bytes:
+        # The server records a both_tracks Stream as if it took one track.
+        return body.replace(b"Track=both_tracks", b"Track=inbound_track") if _is_create(scope) else body
+
+
+class UnknownFieldsRefused(Defect):
+    name, check = "unknown-fields-refused", "positive_data_acceptance"
+    description = "a form field the contract does not list is refused with a 400 (Twilio ignores it)"
+
+    def settings(self, settings: Settings) -> Settings:
+        return replace(settings, strict_forms=True)
+
+
+class ExtraResponseFields(Defect):
+    """Not a defect: a conforming server (SignalWire's Stream carries these two) that must pass."""
+
+    name, check = "extra-response-fields", None
+    description = "every Stream carries api_version and error_code besides the contract's seven fields"
+
+    def answer(self, scope: Scope, answer: Answer) -> None:
+        stream = _stream(scope, answer)
+        if stream:
+            answer.set_json({**stream, "api_version": "2010-04-01", "error_code": None})
 
 
 DEFECTS: dict[str, type[Defect]] = {
@@ -407,8 +459,15 @@ DEFECTS: dict[str, type[Defect]] = {
         SidNull,
         DateUpdatedNull,
         StopBySidWrong,
+        StopAnswersAnotherName,
+        TracksCountedAsStreams,
+        UnknownFieldsRefused,
     )
 }
+# Variants of the emulator that are no defect: servers that differ from it the way a conforming server
+# may (the self-test proves the suite lets them pass).
+CONFORMING: dict[str, type[Defect]] = {variant.name: variant for variant in (ExtraResponseFields,)}
+SERVERS = {**DEFECTS, **CONFORMING}
 
 
 class DefectMiddleware:
@@ -424,6 +483,7 @@ class DefectMiddleware:
             return
         scope = dict(scope)
         self.defect.request(scope)
+        receive = await self._rewritten_body(scope, receive)
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -445,14 +505,43 @@ class DefectMiddleware:
 
         await self.app(scope, receive, rewrite)
 
+    async def _rewritten_body(self, scope: Scope, receive: Receive) -> Receive:
+        """The request body, read whole and rewritten by the defect, as the app's `receive`."""
+        if type(self.defect).body is Defect.body:
+            return receive
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return receive
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = self.defect.body(scope, b"".join(chunks))
+        scope["headers"] = [
+            (name, str(len(body)).encode() if name.lower() == b"content-length" else value)
+            for name, value in scope["headers"]
+        ]
+        delivered = False
+
+        async def rewritten() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return rewritten
+
 
 def defective_app(defect_name: str, db: str) -> ASGIApp:
     """The emulator (credentials from the environment, store `db`) with one defect."""
     from twilio_stream_emulator.app import create_app
     from twilio_stream_emulator.settings import DB_ENV, Settings
 
-    settings = Settings.from_environment({**os.environ, DB_ENV: db})
-    return DefectMiddleware(create_app(settings), DEFECTS[defect_name]())
+    defect = SERVERS[defect_name]()
+    settings = defect.settings(Settings.from_environment({**os.environ, DB_ENV: db}))
+    return DefectMiddleware(create_app(settings), defect)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -461,13 +550,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m twilio_stream_conformance.defects", description="Serve a defective emulator."
     )
-    parser.add_argument("defect", choices=sorted(DEFECTS))
+    parser.add_argument("defect", choices=sorted(SERVERS))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--db", default=":memory:")
     args = parser.parse_args(argv)
-    # Served as `python -m twilio_stream_emulator` serves the emulator (its HTTP protocol answers malformed requests
-    # with Twilio errors), so that the defect is the only difference.
+    # Served as the emulator's own command serves it (its HTTP protocol answers malformed requests with
+    # Twilio errors), so that the defect is the only difference.
     uvicorn.run(
         defective_app(args.defect, args.db),
         host=args.host,

@@ -1,15 +1,14 @@
 """What schemathesis loads (`hooks` in schemathesis.toml): the checks, a format strategy, one hook."""
 
-import secrets
 from typing import Any
 
 import schemathesis
+import twilio_stream_contract as contract
 from schemathesis import HookContext
 from schemathesis.generation.meta import TestPhase
 
 from twilio_stream_conformance import checks  # importing registers the Twilio-specific checks
 from twilio_stream_conformance.formats import RFC_2822_FORMAT, rfc2822_dates
-from twilio_stream_conformance.wire import CALL_SID
 
 schemathesis.openapi.format(RFC_2822_FORMAT, rfc2822_dates)
 
@@ -27,5 +26,7 @@ def before_call(ctx: HookContext, case: checks.Case, kwargs: dict[str, Any]) -> 
     if case.meta is None or case.meta.phase.name != TestPhase.STATEFUL:
         return
     call_sid = checks.path_parameter(case, "CallSid")
-    if checks.operation_id(case) == checks.CREATE_STREAM and call_sid is not None and CALL_SID.match(call_sid):
-        case.path_parameters = {**(case.path_parameters or {}), "CallSid": "CA" + secrets.token_hex(16)}
+    if checks.operation_id(case) != checks.CREATE_STREAM or call_sid is None:
+        return
+    if contract.CALL_SID.fullmatch(call_sid):
+        case.path_parameters = {**(case.path_parameters or {}), "CallSid": contract.new_sid(contract.CALL_SID)}

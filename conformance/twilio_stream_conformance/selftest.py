@@ -1,8 +1,8 @@
 """`make conformance-selftest`: the suite proves it can fail.
 
-Runs `make conformance`'s judgement against the emulator (it must conform) and against every defective
-server of conformance/defects.py (each must fail, and among its failures must be the check that names
-its defect). Two runs at a time: each is a server and a schemathesis process, and the machine is small.
+Runs `make conformance`'s judgement against the emulator and the variants of it that conform (each must
+pass) and against every defective server of conformance/defects.py (each must fail, and among its
+failures must be the check that names its defect). Two runs at a time: each is a server and a schemathesis process, and the machine is small.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from twilio_stream_conformance.defects import DEFECTS
+from twilio_stream_conformance.defects import CONFORMING, DEFECTS, SERVERS
 from twilio_stream_conformance.runner import (
     DEFAULT_REPORTS,
     STARTED,
@@ -67,7 +67,7 @@ class Outcome:
 def judge_one(server: str, reports: Path, *, seed: int | None, max_examples: int | None) -> Outcome:
     command = None if server == EMULATOR else DefectiveServer(server)
     verdict, _ = judge(None, reports / server, Budget(seed, max_examples), server=command)
-    expected = None if server == EMULATOR else DEFECTS[server].check
+    expected = None if server == EMULATOR else SERVERS[server].check
     summary = verdict.summary
     return Outcome(server, expected, frozenset(summary.failed_checks), summary.calls, tuple(sorted(summary.errors)))
 
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reports", default=str(DEFAULT_REPORTS / "selftest"))
     args = parser.parse_args(argv)
     _terminate_on_sigterm()
-    servers = args.servers or [EMULATOR, *DEFECTS]
+    servers = args.servers or [EMULATOR, *CONFORMING, *DEFECTS]
     reports = Path(args.reports)
     try:
         outcomes = judge_all(servers, reports, seed=args.seed, max_examples=args.max_examples, parallel=args.parallel)

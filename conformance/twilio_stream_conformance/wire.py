@@ -8,11 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from typing import Any
-
-STREAM_SID = re.compile(r"^MZ[0-9a-fA-F]{32}$")
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 
 
 def json_object(content: bytes) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ operations all come from the contract at the root of the repository.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,10 @@ def _operations() -> tuple[Operation, ...]:
     )
 
 
+def _path_of(operation_id: str) -> str:
+    return next(operation.path for operation in OPERATIONS if operation.operation_id == operation_id)
+
+
 ACCOUNT_SID = _pattern(_COMPONENTS["parameters"]["AccountSid"]["schema"])
 CALL_SID = _pattern(_COMPONENTS["parameters"]["CallSid"]["schema"])
 STREAM_SID = _pattern(_COMPONENTS["schemas"]["Stream"]["properties"]["sid"])
@@ -103,8 +108,59 @@ STREAM_STATUSES: tuple[str, ...] = tuple(_COMPONENTS["schemas"]["StreamStatus"][
 CREATE_BODY = _form_body("CreateStreamBody")
 UPDATE_BODY = _form_body("UpdateStreamBody")
 OPERATIONS = _operations()
+# The path templates of the two operations, e.g. `/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Streams.json`.
+CREATE_STREAM_PATH = _path_of("CreateStream")
+UPDATE_STREAM_PATH = _path_of("UpdateStream")
+API_VERSION = CREATE_STREAM_PATH.split("/")[1]
 # The names of the headers every answer must carry, in the contract's words (WWW-Authenticate is 401 only).
 RESPONSE_HEADER_NAMES: frozenset[str] = frozenset(_COMPONENTS["headers"])
 
 IN_PROGRESS, STOPPED = "in-progress", "stopped"
 assert {IN_PROGRESS, STOPPED} == set(STREAM_STATUSES), "openapi.yaml changed the Stream statuses"
+
+# The tracks of the call that each `Track` of a create streams, named as the WebSocket messages name them
+# (`start.tracks`, `media.track`): Twilio's TwiML <Stream> page, "track". Parameter values end in
+# `_track`, message values do not.
+TRACKS_OF: dict[str, tuple[str, ...]] = {
+    "inbound_track": ("inbound",),
+    "outbound_track": ("outbound",),
+    "both_tracks": ("inbound", "outbound"),
+}
+assert set(TRACKS_OF) == set(CREATE_BODY.enums["Track"]), "openapi.yaml changed the Track values"
+# One-way Streams may carry at most four tracks of a call at a time (Media Streams overview, "Limits");
+# a `both_tracks` Stream uses two of them.
+MAX_TRACKS_PER_CALL = 4
+# An API key's SID (Key resource v1): the basic-auth user of a request made with an API key. The key
+# authenticates requests; it is no parameter of the Stream resource, so openapi.yaml names no key SID.
+API_KEY_SID = re.compile(r"^SK[0-9a-fA-F]{32}$")
+
+# Twilio's Call resource is not part of this contract, but the emulator takes one of its requests, the
+# hang-up: `POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json` with `Status=completed`, what
+# Twilio's SDK sends for `client.calls(sid).update(status="completed")` (Call resource, "Update a Call";
+# `canceled` hangs up only a call that is queued or ringing).
+# The Call is the parent of its Streams: its path is the Streams' path without `/Streams`.
+CALL_PATH = CREATE_STREAM_PATH.removesuffix("/Streams.json") + ".json"
+CALL_COMPLETED, CALL_CANCELED, CALL_IN_PROGRESS = "completed", "canceled", "in-progress"
+CALL_UPDATE_BODY = FormBody(
+    fields=frozenset({"Status"}),
+    required=(),
+    enums={"Status": (CALL_CANCELED, CALL_COMPLETED)},
+    uri_fields=frozenset(),
+    defaults={},
+)
+
+
+def stream_uri(account_sid: str, call_sid: str, sid: str) -> str:
+    """The canonical `uri` of a Stream: the UpdateStream path of its SID."""
+    return UPDATE_STREAM_PATH.format(AccountSid=account_sid, CallSid=call_sid, Sid=sid)
+
+
+_SID_PATTERN = re.compile(r"\^(?P<prefix>[A-Z]{2})\[0-9a-fA-F\]\{(?P<digits>[0-9]+)\}\$")
+
+
+def new_sid(pattern: re.Pattern[str]) -> str:
+    """A random SID of the contract's pattern (a two-letter prefix, then hex digits), e.g.
+    ``new_sid(CALL_SID)``; lowercase, as Twilio issues them."""
+    shape = _SID_PATTERN.fullmatch(pattern.pattern)
+    assert shape is not None, f"not a SID pattern: {pattern.pattern}"
+    return shape["prefix"] + secrets.token_hex(int(shape["digits"]) // 2)

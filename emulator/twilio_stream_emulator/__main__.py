@@ -21,7 +21,7 @@ from twilio_stream_emulator.accounts import (
     Accounts,
     CredentialsError,
 )
-from twilio_stream_emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB
+from twilio_stream_emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB, STRICT_FORMS_ENV
 from twilio_stream_emulator.store import Store
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -80,6 +80,12 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get(ACCOUNTS_FILE_ENV),
         help=f"file of ACCOUNT_SID:AUTH_TOKEN lines, one per account (or ${ACCOUNTS_FILE_ENV})",
     )
+    parser.add_argument(
+        "--strict-forms",
+        action="store_true",
+        help="refuse unknown and repeated form fields with a 400 (Twilio ignores unknown fields and takes "
+        "the first of repeated ones, and so does the emulator by default)",
+    )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(default: %(default)s)")
     return parser
 
@@ -94,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.accounts_file:
         os.environ[ACCOUNTS_FILE_ENV] = args.accounts_file
     os.environ[DB_ENV] = args.db
+    os.environ[STRICT_FORMS_ENV] = "1" if args.strict_forms else "0"
     try:
         accounts = Accounts.from_environment()
     except CredentialsError as error:

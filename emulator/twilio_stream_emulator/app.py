@@ -34,7 +34,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         store = Store(settings.db)
         try:
-            yield {"store": store, "accounts": settings.accounts, "max_body_bytes": settings.max_body_bytes}
+            yield {"store": store, "settings": settings}
         finally:
             store.close()
             access_log.flush()

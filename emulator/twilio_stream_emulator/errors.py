@@ -35,7 +35,10 @@ REPEATED_PARAMETER = TwilioError(400, 20001, "Parameter {parameter} is given mor
 UNSUPPORTED_CONTENT_TYPE = TwilioError(400, 20001, "The body must be application/x-www-form-urlencoded in UTF-8")
 MALFORMED_FORM = TwilioError(400, 20001, "The body is not a valid UTF-8 application/x-www-form-urlencoded form")
 NAME_IN_USE = TwilioError(400, 20001, "A Stream named {name} is already in progress on call {call_sid}")
-TOO_MANY_STREAMS = TwilioError(400, 20001, "Call {call_sid} already has {limit} Streams in progress, the most allowed")
+TOO_MANY_TRACKS = TwilioError(
+    400, 20001, "Call {call_sid} already streams {in_use} of its {limit} tracks; a {track} Stream needs {needed}"
+)
+CALL_NOT_IN_PROGRESS = TwilioError(400, 21220, "Call {call_sid} is not in progress: it cannot start a Stream")
 BODY_TOO_LARGE = TwilioError(413, 20001, "The request body is larger than {limit} bytes")
 MESSAGE_TOO_LARGE = TwilioError(413, 20001, "The request is larger than {limit} bytes")
 HEADERS_TOO_LARGE = TwilioError(431, 20001, "The request line and headers are larger than {limit} bytes")

@@ -74,8 +74,13 @@ async def read_body(receive: Receive, content_length: int | None, limit: int) ->
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def parse_form(body: bytes, allowed: frozenset[str]) -> dict[str, str]:
-    """The fields of a form body; 400 for non-UTF-8 bytes, bad escapes, unknown or repeated fields."""
+def parse_form(body: bytes, known: frozenset[str], *, strict: bool = False) -> dict[str, str]:
+    """The known fields of a form body; 400 for non-UTF-8 bytes or bad escapes.
+
+    As Twilio does, a field the API does not know is ignored (a misspelled or newer parameter is
+    dropped, and the request is answered as if it were absent), and of a field given twice the first
+    value counts. ``strict`` (``--strict-forms``) refuses both instead, with a 400 naming the field.
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -90,9 +95,12 @@ def parse_form(body: bytes, allowed: frozenset[str]) -> dict[str, str]:
             value = percent_decode(raw_value, plus_is_space=True)
         except ValueError:
             raise ApiError(errors.MALFORMED_FORM) from None
-        if key not in allowed:
-            raise ApiError(errors.UNKNOWN_PARAMETER, parameter=key)
-        if key in fields:
-            raise ApiError(errors.REPEATED_PARAMETER, parameter=key)
-        fields[key] = value
+        if key not in known:
+            if strict:
+                raise ApiError(errors.UNKNOWN_PARAMETER, parameter=key)
+        elif key in fields:
+            if strict:
+                raise ApiError(errors.REPEATED_PARAMETER, parameter=key)
+        else:
+            fields[key] = value
     return fields

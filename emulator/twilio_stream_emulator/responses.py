@@ -17,19 +17,11 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from twilio_stream_emulator import errors
-from twilio_stream_emulator.accounts import Accounts
 from twilio_stream_emulator.cors import WWW_AUTHENTICATE
 from twilio_stream_emulator.errors import ApiError
 from twilio_stream_emulator.forms import check_content_type, parse_form, percent_decode, raw_path, read_body
 from twilio_stream_emulator.state import State
-from twilio_stream_emulator.store import (
-    MAX_STREAMS_IN_PROGRESS_PER_CALL,
-    DuplicateSid,
-    NameInUse,
-    NewStream,
-    Stream,
-    TooManyStreams,
-)
+from twilio_stream_emulator.store import CallNotInProgress, DuplicateSid, NameInUse, NewStream, Stream, TooManyTracks
 from twilio_stream_emulator.uri import is_absolute_uri
 
 # What Twilio does when these are absent, as the contract states it.
@@ -43,8 +35,12 @@ def rfc2822_now() -> str:
     return format_datetime(datetime.now(UTC).replace(microsecond=0), usegmt=False)
 
 
+def call_uri(account_sid: str, call_sid: str) -> str:
+    return contract.CALL_PATH.format(AccountSid=account_sid, CallSid=call_sid)
+
+
 def stream_uri(stream: Stream) -> str:
-    return f"/2010-04-01/Accounts/{stream.account_sid}/Calls/{stream.call_sid}/Streams/{stream.sid}.json"
+    return contract.stream_uri(stream.account_sid, stream.call_sid, stream.sid)
 
 
 def render_stream(stream: Stream) -> bytes:
@@ -99,8 +95,7 @@ class _Headers:
 
 def _authorize(request: Request, state: State, headers: _Headers) -> tuple[str, str]:
     """The (AccountSid, CallSid) of the path, once the credentials prove that account."""
-    accounts: Accounts = state["accounts"]
-    account_sid = accounts.authenticate(headers.authorization)
+    account_sid = state["settings"].accounts.authenticate(headers.authorization)
     if account_sid is None:
         raise ApiError(errors.AUTHENTICATE, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
     params = request.path_params
@@ -121,12 +116,13 @@ async def _form(request: Request, state: State, headers: _Headers, body_schema: 
         length = int(headers.content_length) if headers.content_length is not None else None
     except ValueError:
         raise ApiError(errors.MALFORMED_REQUEST) from None
-    body = await read_body(request.receive, length, state["max_body_bytes"])
+    settings = state["settings"]
+    body = await read_body(request.receive, length, settings.max_body_bytes)
     if not body:
         fields: dict[str, str] = {}
     else:
         check_content_type(None if headers.content_type is None else headers.content_type.decode("latin-1"))
-        fields = parse_form(body, body_schema.fields)
+        fields = parse_form(body, body_schema.fields, strict=settings.strict_forms)
     for parameter in body_schema.required:
         if parameter not in fields:
             raise ApiError(errors.MISSING_PARAMETER, parameter=parameter)
@@ -168,8 +164,17 @@ async def create_stream(request: Request) -> Response:
             continue
         except NameInUse:
             raise ApiError(errors.NAME_IN_USE, name=name, call_sid=call_sid) from None
-        except TooManyStreams:
-            raise ApiError(errors.TOO_MANY_STREAMS, call_sid=call_sid, limit=MAX_STREAMS_IN_PROGRESS_PER_CALL) from None
+        except TooManyTracks as full:
+            raise ApiError(
+                errors.TOO_MANY_TRACKS,
+                call_sid=call_sid,
+                in_use=full.in_use,
+                limit=contract.MAX_TRACKS_PER_CALL,
+                track=new.track,
+                needed=full.needed,
+            ) from None
+        except CallNotInProgress:
+            raise ApiError(errors.CALL_NOT_IN_PROGRESS, call_sid=call_sid) from None
     raise ApiError(errors.INTERNAL_ERROR)
 
 
@@ -187,3 +192,32 @@ async def update_stream(request: Request) -> Response:
     if stream is None:
         raise not_found(request.scope)
     return _json(render_stream(stream))
+
+
+async def update_call(request: Request) -> Response:
+    """The hang-up of a call (Twilio's Call resource, not part of the Stream contract): ``Status=completed``
+    ends the call and stops its in-progress Streams; later creates on it answer 21220.
+
+    ``canceled`` hangs up only a queued or ringing call on Twilio, and every call here is in progress,
+    so it changes nothing; a request without ``Status`` (a redirect, on Twilio) changes nothing either.
+    The answer is a Call with the fields the emulator knows; Twilio's SDK reads the others as None.
+    """
+    state: State = request.scope["state"]
+    headers = _Headers(request)
+    account_sid, call_sid = _authorize(request, state, headers)
+    fields = await _form(request, state, headers, contract.CALL_UPDATE_BODY)
+    store = state["store"]
+    if fields.get("Status") == contract.CALL_COMPLETED:
+        date_updated: str | None = store.end_call(account_sid, call_sid, rfc2822_now).date_updated
+    else:
+        date_updated = store.call_ended(account_sid, call_sid)
+    call = {
+        "sid": call_sid,
+        "account_sid": account_sid,
+        "status": contract.CALL_IN_PROGRESS if date_updated is None else contract.CALL_COMPLETED,
+        "date_updated": date_updated,
+        "api_version": contract.API_VERSION,
+        "uri": call_uri(account_sid, call_sid),
+        "subresource_uris": {"streams": contract.CREATE_STREAM_PATH.format(AccountSid=account_sid, CallSid=call_sid)},
+    }
+    return _json(json.dumps(call).encode("utf-8"))

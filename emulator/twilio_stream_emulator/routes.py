@@ -9,6 +9,7 @@ decodes it after authentication: a malformed escape then answers 404 for that ac
 import re
 from collections.abc import Awaitable, Callable
 
+import twilio_stream_contract as contract
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -74,7 +75,10 @@ async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 # The stop first: it is the request clients repeat (retries, idempotent stops), so it is tried first.
-ROUTES = [
-    ApiRoute("/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Streams/{Sid}.json", responses.update_stream),
-    ApiRoute("/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Streams.json", responses.create_stream),
+STREAM_ROUTES = [
+    ApiRoute(contract.UPDATE_STREAM_PATH, responses.update_stream),
+    ApiRoute(contract.CREATE_STREAM_PATH, responses.create_stream),
 ]
+# The emulator's one route beyond the Stream contract: hanging a call up, as Twilio's SDK does it.
+CALL_ROUTES = [ApiRoute(contract.CALL_PATH, responses.update_call)]
+ROUTES = STREAM_ROUTES + CALL_ROUTES

@@ -2,11 +2,10 @@
 
 from typing import TypedDict
 
-from twilio_stream_emulator.accounts import Accounts
+from twilio_stream_emulator.settings import Settings
 from twilio_stream_emulator.store import Store
 
 
 class State(TypedDict):
     store: Store
-    accounts: Accounts
-    max_body_bytes: int
+    settings: Settings

@@ -12,10 +12,8 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from twilio_stream_contract import IN_PROGRESS, STOPPED
+from twilio_stream_contract import IN_PROGRESS, MAX_TRACKS_PER_CALL, STOPPED, TRACKS_OF
 
-# Twilio documents at most four uni-directional Streams at once on one call.
-MAX_STREAMS_IN_PROGRESS_PER_CALL = 4
 # Stopped Streams remembered per worker, by (account, call, SID): a repeated stop answers without SQLite.
 STOPPED_CACHE_SIZE = 10_000
 # How long a write waits for another process's write before giving up (then the client is told to retry).
@@ -40,6 +38,13 @@ CREATE INDEX IF NOT EXISTS streams_of_call ON streams (account_sid, call_sid, st
 CREATE INDEX IF NOT EXISTS streams_by_name ON streams (account_sid, call_sid, name);
 CREATE UNIQUE INDEX IF NOT EXISTS one_live_stream_per_name
     ON streams (account_sid, call_sid, name) WHERE status = 'in-progress' AND name IS NOT NULL;
+-- The calls that ended; every other well-formed CallSid is a call in progress.
+CREATE TABLE IF NOT EXISTS ended_calls (
+    account_sid TEXT NOT NULL,
+    call_sid TEXT NOT NULL,
+    date_updated TEXT NOT NULL,
+    PRIMARY KEY (account_sid, call_sid)
+);
 """
 _SELECT = "SELECT id, sid, account_sid, call_sid, name, status, date_updated FROM streams "
 _BY_SID = _SELECT + "WHERE sid = ? AND account_sid = ? AND call_sid = ?"
@@ -50,7 +55,13 @@ _BY_NAME = (
 )
 _BY_ID = _SELECT + "WHERE id = ?"
 _STOP = "UPDATE streams SET status = ?, date_updated = ? WHERE id = ? AND status = ?"
-_COUNT_IN_PROGRESS = "SELECT COUNT(*) FROM streams WHERE account_sid = ? AND call_sid = ? AND status = ?"
+_TRACKS_IN_PROGRESS = "SELECT track FROM streams WHERE account_sid = ? AND call_sid = ? AND status = ?"
+_CALL_ENDED = "SELECT date_updated FROM ended_calls WHERE account_sid = ? AND call_sid = ?"
+_END_CALL = "INSERT INTO ended_calls (account_sid, call_sid, date_updated) VALUES (?, ?, ?)"
+_STOP_STREAMS_OF_CALL = (
+    "UPDATE streams SET status = ?, date_updated = ? WHERE account_sid = ? AND call_sid = ? AND status = ? "
+    "RETURNING id, sid, account_sid, call_sid, name, status, date_updated"
+)
 _NAME_IN_PROGRESS = "SELECT 1 FROM streams WHERE account_sid = ? AND call_sid = ? AND name = ? AND status = ?"
 _INSERT = (
     "INSERT INTO streams (sid, account_sid, call_sid, name, status, date_updated, url, track, "
@@ -89,8 +100,27 @@ class NameInUse(Exception):
     """Another in-progress Stream of the call has this name."""
 
 
-class TooManyStreams(Exception):
-    """The call already has the most in-progress Streams it may have."""
+class TooManyTracks(Exception):
+    """The new Stream's tracks do not fit beside those the call already streams."""
+
+    def __init__(self, in_use: int, needed: int) -> None:
+        super().__init__(f"{in_use} tracks in use, {needed} more needed")
+        self.in_use = in_use
+        self.needed = needed
+
+
+class CallNotInProgress(Exception):
+    """The call has ended: it can carry no new Stream."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndedCall:
+    """A call after its hang-up: when it ended, and the Streams the hang-up stopped (none if it had ended)."""
+
+    account_sid: str
+    call_sid: str
+    date_updated: str
+    stopped: tuple["Stream", ...]
 
 
 class DuplicateSid(Exception):
@@ -119,13 +149,21 @@ class Store:
         self._db.close()
 
     def create(self, new: NewStream, date_updated: str) -> Stream:
-        """Insert an in-progress Stream, unless its name is in use or the call is full."""
+        """Insert an in-progress Stream, unless the call ended, its name is in use or its tracks do not fit.
+
+        Twilio counts tracks, not Streams: a call carries at most MAX_TRACKS_PER_CALL one-way tracks,
+        and a ``both_tracks`` Stream takes two of them.
+        """
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            (in_progress,) = db.execute(_COUNT_IN_PROGRESS, (new.account_sid, new.call_sid, IN_PROGRESS)).fetchone()
-            if in_progress >= MAX_STREAMS_IN_PROGRESS_PER_CALL:
-                raise TooManyStreams
+            if db.execute(_CALL_ENDED, (new.account_sid, new.call_sid)).fetchone() is not None:
+                raise CallNotInProgress
+            rows = db.execute(_TRACKS_IN_PROGRESS, (new.account_sid, new.call_sid, IN_PROGRESS)).fetchall()
+            in_use = sum(len(TRACKS_OF[track]) for (track,) in rows)
+            needed = len(TRACKS_OF[new.track])
+            if in_use + needed > MAX_TRACKS_PER_CALL:
+                raise TooManyTracks(in_use, needed)
             if (
                 new.name is not None
                 and db.execute(_NAME_IN_PROGRESS, (new.account_sid, new.call_sid, new.name, IN_PROGRESS)).fetchone()
@@ -180,6 +218,33 @@ class Store:
         if stream.sid == sid_or_name:
             self._remember_stopped(key, stream)
         return stream
+
+    def end_call(self, account_sid: str, call_sid: str, now: Callable[[], str]) -> EndedCall:
+        """Hang the call up: it ends, and its in-progress Streams stop with it, in one transaction.
+
+        Ending an ended call changes nothing (its time stays that of the hang-up).
+        """
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            ended = db.execute(_CALL_ENDED, (account_sid, call_sid)).fetchone()
+            if ended is not None:
+                db.execute("COMMIT")
+                return EndedCall(account_sid, call_sid, ended[0], ())
+            date_updated = now()
+            db.execute(_END_CALL, (account_sid, call_sid, date_updated))
+            rows = db.execute(_STOP_STREAMS_OF_CALL, (STOPPED, date_updated, account_sid, call_sid, IN_PROGRESS))
+            stopped = tuple(_row_to_stream(row) for row in rows.fetchall())
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return EndedCall(account_sid, call_sid, date_updated, stopped)
+
+    def call_ended(self, account_sid: str, call_sid: str) -> str | None:
+        """When the call ended, or None while it is in progress."""
+        row = self._db.execute(_CALL_ENDED, (account_sid, call_sid)).fetchone()
+        return None if row is None else str(row[0])
 
     def _remember_stopped(self, key: tuple[str, str, str], stream: Stream) -> None:
         # A stopped Stream never changes again (there is no restart and no delete), so its answer may be

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.stream_status_callback_method import StreamStatusCallbackMethod, check_stream_status_callback_method
 from ..models.stream_track import StreamTrack, check_stream_track
@@ -429,6 +430,7 @@ class CreateStreamBody:
     parameter_98_value: str | Unset = UNSET
     parameter_99_name: str | Unset = UNSET
     parameter_99_value: str | Unset = UNSET
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         url = self.url
@@ -842,7 +844,7 @@ class CreateStreamBody:
         parameter_99_value = self.parameter_99_value
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "Url": url,
@@ -2285,4 +2287,21 @@ class CreateStreamBody:
             parameter_99_value=parameter_99_value,
         )
 
+        create_stream_body.additional_properties = d
         return create_stream_body
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> str:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -7,6 +7,7 @@ from email.utils import parsedate_to_datetime as _parsedate_to_datetime
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.stream_status import StreamStatus, check_stream_status
 from ..types import Unset
@@ -60,6 +61,7 @@ class Stream:
     status: StreamStatus
     date_updated: None | str
     uri: None | str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     @property
     def date_updated_datetime(self) -> _datetime | None:
@@ -94,7 +96,7 @@ class Stream:
         uri = self.uri
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "sid": sid,
@@ -188,4 +190,21 @@ class Stream:
             uri=uri,
         )
 
+        stream.additional_properties = d
         return stream
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

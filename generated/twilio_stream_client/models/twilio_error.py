@@ -13,7 +13,7 @@ T = TypeVar("T", bound="TwilioError")
 
 @_attrs_define
 class TwilioError:
-    """The error body of every 4xx answer of Twilio's REST API.
+    """The error body of every error answer of Twilio's REST API, 4xx and 5xx alike.
 
     Attributes:
         code (int): Twilio's error code, e.g. 20404; `more_info` explains it.

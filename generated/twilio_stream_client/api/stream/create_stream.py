@@ -61,10 +61,19 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    # Any other error status: Twilio answers every error in its one shape, so such a body is read as
+    # the default response; a body of another shape is an answer the contract does not describe.
+    if response.status_code >= 400:
+        try:
+            response_default = TwilioError.from_dict(response.json())
+
+            return response_default
+
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            pass
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    return None
 
 
 def _build_response(
