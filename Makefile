@@ -50,11 +50,12 @@ generate: venv ## Regenerate generated/twilio_stream_client from openapi.yaml
 test: lint ## Run every test of this repository (what CI runs): lint, then pytest
 	$(BIN)/pytest
 
-lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectral on the contract
+lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectral on both contracts (REST and WebSocket)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
+	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral-asyncapi.yaml media-stream.asyncapi.yaml
 
 conformance: venv ## Judge a server by openapi.yaml (default: the emulator; TARGET=url, PROFILE=live, SEED=, MAX_EXAMPLES=, MAX_TIME=)
 	$(BIN)/python -m twilio_stream_conformance --target "$(TARGET)" --profile "$(PROFILE)" --seed "$(SEED)" \
