@@ -2,7 +2,8 @@
 
 Runs `make conformance`'s judgement against the emulator and the variants of it that conform (each must
 pass) and against every defective server of conformance/defects.py (each must fail, and among its
-failures must be the check that names its defect). Two runs at a time: each is a server and a schemathesis process, and the machine is small.
+failures must be the check that names its defect). Two runs at a time: each is a server and a
+schemathesis process, and the machine is small.
 """
 
 from __future__ import annotations
