@@ -11,10 +11,11 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-HOST ?= 127.0.0.1
-PORT ?= 8080
-DB ?= emulator.sqlite3
-WORKERS ?= 1
+# Optional inputs: each becomes its command-line option only when it is set (see `opt` below).
+HOST ?=
+PORT ?=
+DB ?=
+WORKERS ?=
 TARGET ?=
 PROFILE ?=
 SEED ?=
@@ -24,8 +25,12 @@ QUICK ?=
 # Where `make generate` writes; the regeneration test points it at a temporary folder.
 GENERATED ?= generated/twilio_stream_client
 
+# $(call opt,VARIABLE,--option): `--option value` when VARIABLE is set, nothing otherwise. The one way
+# every optional Make variable reaches a Python command: each command keeps its own defaults.
+opt = $(if $($(1)),$(2) $($(1)))
+
 .DEFAULT_GOAL := help
-.PHONY: help venv generate test lint conformance conformance-selftest serve bench clean
+.PHONY: help venv generate test test-fast lint conformance conformance-selftest serve bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -33,11 +38,15 @@ help: ## List the targets
 $(UV):
 	$(PYTHON) -m venv .tools && .tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock contract/pyproject.toml emulator/pyproject.toml conformance/pyproject.toml
 	$(UV) sync --frozen --quiet && touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error && touch $@
+
+# Prism, the benchmarks' peer, is installed for `make bench` only.
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
 
 venv: $(VENV)/.synced ## Create or update the virtualenv from uv.lock
 
@@ -47,8 +56,11 @@ generate: venv ## Regenerate generated/twilio_stream_client from openapi.yaml
 	@# With --meta none the generator writes no PEP 561 marker; the package is typed, so add it.
 	printf '# Marker file for PEP 561\n' > $(GENERATED)/py.typed
 
-test: lint ## Run every test of this repository (what CI runs): lint, then pytest
-	$(BIN)/pytest
+test: lint ## Run every test of this repository (what CI runs): lint, then pytest with coverage
+	$(BIN)/pytest --cov --cov-report=term --cov-report=json:reports/coverage.json
+
+test-fast: venv ## The tests without the slow ones (no self-test servers, installs, workers, benchmarks)
+	$(BIN)/pytest -m "not slow" -q
 
 lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectral on both contracts (REST and WebSocket)
 	$(BIN)/ruff check .
@@ -57,20 +69,20 @@ lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectr
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral-asyncapi.yaml media-stream.asyncapi.yaml
 
-conformance: venv ## Judge a server by openapi.yaml (default: the emulator; TARGET=url, PROFILE=live, SEED=, MAX_EXAMPLES=, MAX_TIME=)
-	$(BIN)/python -m twilio_stream_conformance --target "$(TARGET)" --profile "$(PROFILE)" --seed "$(SEED)" \
-	  --max-examples "$(MAX_EXAMPLES)" --max-time "$(MAX_TIME)"
+conformance: venv ## Judge a server by the contract (default: the emulator; TARGET=url, PROFILE=live, SEED=, MAX_EXAMPLES=, MAX_TIME=)
+	$(BIN)/twilio-stream-conformance $(TARGET) $(call opt,PROFILE,--profile) $(call opt,SEED,--seed) \
+	  $(call opt,MAX_EXAMPLES,--max-examples) $(call opt,MAX_TIME,--max-time)
 
 conformance-selftest: venv ## Prove the suite fails on each deliberately defective server and passes on the emulator
-	$(BIN)/python -m twilio_stream_conformance.selftest $(if $(SEED),--seed $(SEED)) $(if $(MAX_EXAMPLES),--max-examples $(MAX_EXAMPLES))
+	$(BIN)/python -m twilio_stream_conformance.selftest $(call opt,SEED,--seed) $(call opt,MAX_EXAMPLES,--max-examples)
 
-bench: venv node_modules/.installed ## Measure client, emulator and suite against their peers into BENCHMARKS.md (QUICK=1: smoke run)
-	@# wrk, the load generator, is a Debian package; a Python one would saturate before the servers do.
-	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+bench: venv bench/node_modules/.installed ## Measure client, emulator and suite against their peers into BENCHMARKS.md (QUICK=1: smoke run)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk, the HTTP load generator: install it (Debian/Ubuntu: sudo apt-get install wrk; macOS: brew install wrk) and run make bench again" >&2; exit 2; }
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
-serve: venv ## Serve the Stream emulator on HOST:PORT (DB=store file, WORKERS=processes; `--help`: python -m twilio_stream_emulator)
-	$(BIN)/python -m twilio_stream_emulator --host $(HOST) --port $(PORT) --db $(DB) --workers $(WORKERS)
+serve: venv ## Serve the emulator (HOST=, PORT=, DB=store file, WORKERS=; every option: twilio-stream-emulator --help)
+	$(BIN)/twilio-stream-emulator $(call opt,HOST,--host) $(call opt,PORT,--port) $(call opt,DB,--db) \
+	  $(call opt,WORKERS,--workers)
 
 clean: ## Remove the virtualenvs, caches and reports
-	rm -rf .tools $(VENV) node_modules reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .tools $(VENV) node_modules bench/node_modules reports .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bench.fixture import CORS_HEADERS, stopped_stream_bytes
+import twilio_stream_contract as contract
+
+from bench.fixture import stopped_stream_bytes
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -27,7 +29,7 @@ def _fixed_answer() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         return int(answer["status"]), headers, answer["body"].encode()
     body = stopped_stream_bytes()
     headers = [(b"content-type", b"application/json")]
-    headers += [(name.lower().encode(), value.encode()) for name, value in CORS_HEADERS.items()]
+    headers += [(name.lower().encode(), value.encode()) for name, value in contract.CORS_HEADERS]
     return 200, headers, body
 
 

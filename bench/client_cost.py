@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.fixture import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, STOP_FORM, stopped_stream_example
+from bench.fixture import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, STOP_FORM, stop_path, stopped_stream_example
 from bench.servers import bare_server
 from bench.stats import Summary, summarize
 
@@ -88,7 +88,7 @@ def _generated_async(base_url: str, stream_sid: str, stack: ExitStack, loop: asy
 def _raw_httpx_sync(base_url: str, stream_sid: str, stack: ExitStack) -> BatchRunner:
     # What a careful user writes by hand: one client, basic auth, the form, a status check, the JSON.
     client = stack.enter_context(httpx.Client(base_url=base_url, auth=(ACCOUNT_SID, AUTH_TOKEN)))
-    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Streams/{stream_sid}.json"
+    path = stop_path(stream_sid)
 
     def run(calls: int) -> None:
         for _ in range(calls):
@@ -103,7 +103,7 @@ def _raw_httpx_sync(base_url: str, stream_sid: str, stack: ExitStack) -> BatchRu
 def _raw_httpx_async(base_url: str, stream_sid: str, stack: ExitStack, loop: asyncio.AbstractEventLoop) -> BatchRunner:
     client = httpx.AsyncClient(base_url=base_url, auth=(ACCOUNT_SID, AUTH_TOKEN))
     stack.callback(lambda: loop.run_until_complete(client.aclose()))
-    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Streams/{stream_sid}.json"
+    path = stop_path(stream_sid)
 
     async def batch(calls: int) -> None:
         for _ in range(calls):

@@ -1,22 +1,14 @@
 """``python -m bench.serve APP --port N --workers N``: serve a floor app exactly as the emulator is served.
 
 The floors must share the emulator's server settings, or the comparison would measure the settings:
-uvicorn with uvloop, the emulator's own httptools protocol class (stock httptools where the emulator
-is not in the tree), no server header, no uvicorn access log.
+they are served by the emulator's own ``serve`` (uvicorn, uvloop, its httptools protocol, no uvicorn
+access log), as the emulator's command serves the emulator.
 """
 
 import argparse
-import importlib.util
 from collections.abc import Sequence
 
-import uvicorn
-
-HOST = "127.0.0.1"
-EMULATOR_PROTOCOL = "twilio_stream_emulator.protocol:TwilioHttpToolsProtocol"
-
-
-def http_protocol() -> str:
-    return EMULATOR_PROTOCOL if importlib.util.find_spec("twilio_stream_emulator.protocol") is not None else "httptools"
+from twilio_stream_emulator.server import serve
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,18 +17,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
-    uvicorn.run(
-        args.app,
-        host=HOST,
-        port=args.port,
-        workers=args.workers,
-        http=http_protocol(),
-        loop="uvloop",
-        lifespan="on",
-        access_log=False,
-        server_header=False,
-        log_level="warning",
-    )
+    serve(args.app, port=args.port, workers=args.workers, log_level="warning")
     return 0
 
 

@@ -1,25 +1,23 @@
 """Local servers for the benchmarks: each one a subprocess on a free loopback port, stopped on exit.
 
-Every server is started in its own session so that stopping it also stops the workers it forked
-(uvicorn ``--workers``), and its output goes to a log file in the results folder rather than to a
-pipe nobody reads (a full pipe would stall the server mid-measurement).
+They are started as the emulator starts its own processes (``twilio_stream_emulator.server``): in a
+session of their own, so that stopping one also stops the workers it forked, their output in a log file
+of the results folder rather than a pipe nobody reads (a full pipe would stall a server mid-measurement).
 """
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from twilio_stream_emulator.server import HOST, free_port, run_server
+from twilio_stream_emulator.server import command as emulator_command
+
 from bench.fixture import ROOT
 
-HOST = "127.0.0.1"
-PRISM = ROOT / "node_modules" / ".bin" / "prism"
+PRISM = ROOT / "bench" / "node_modules" / ".bin" / "prism"
 
 
 class ServerFailed(RuntimeError):
@@ -34,21 +32,6 @@ class Server:
     log: Path
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 @contextmanager
 def running(
     name: str,
@@ -61,39 +44,13 @@ def running(
     """Start ``command`` (which must listen on ``port``), wait until it accepts connections, stop it after."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(  # noqa: S603 - our own fixed commands
-            list(command),
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + startup_timeout
-            while not _accepts(port):
-                if process.poll() is not None:
-                    raise ServerFailed(f"{name} exited with {process.returncode}; see {log}")
-                if time.monotonic() > deadline:
-                    raise ServerFailed(f"{name} did not listen on {HOST}:{port} within {startup_timeout:.0f} s")
-                time.sleep(0.1)
-            yield Server(name=name, base_url=f"http://{HOST}:{port}", pid=process.pid, log=log)
-        finally:
-            _stop(process)
-
-
-def _stop(process: "subprocess.Popen[bytes]") -> None:
-    if process.poll() is not None:
-        return
-    # The server leads its own session (start_new_session), so its group id is its pid.
-    os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        with run_server(
+            command, port=port, log_path=log, env={**os.environ, **(env or {})}, startup_timeout=startup_timeout
+        ) as server:
+            yield Server(name=name, base_url=server.base_url, pid=server.process.pid, log=log)
+    except RuntimeError as failure:
+        raise ServerFailed(f"{name}: {failure}; see {log}") from None
 
 
 def floor_command(app: str, port: int, workers: int) -> list[str]:
@@ -123,22 +80,9 @@ def prism_server(log_dir: Path) -> Iterator[Server]:
 def emulator_server(
     log_dir: Path, db: Path, workers: int, credentials: Mapping[str, str], extra_args: Sequence[str] = ()
 ) -> Iterator[Server]:
-    """The emulator as users start it (`python -m twilio_stream_emulator`), on its own store file."""
+    """The emulator as users start it (its command), on its own store file."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "twilio_stream_emulator",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--db",
-        str(db),
-        *extra_args,
-    ]
+    options = ["--host", HOST, "--port", str(port), "--workers", str(workers), "--db", str(db), *extra_args]
     name = f"emulator-{workers}w" + "".join(arg.strip("-") for arg in extra_args)
-    with running(name, command, port, log_dir, env=credentials) as server:
+    with running(name, emulator_command(*options), port, log_dir, env=credentials) as server:
         yield server

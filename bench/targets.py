@@ -10,9 +10,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
+from twilio_stream_emulator.server import free_port
 
 from bench.fixture import ACCOUNT_SID, AUTH_TOKEN, basic_authorization, create_path, stop_path, stopped_stream_example
-from bench.servers import ServerFailed, bare_server, emulator_server, floor_command, free_port, prism_server, running
+from bench.servers import ServerFailed, bare_server, emulator_server, floor_command, prism_server, running
 from bench.throughput import Target, preflight
 
 BARE_1 = "bare ASGI floor, 1 worker"

@@ -13,13 +13,8 @@ Both use the test account below unless told otherwise. Example::
 """
 
 import os
-import re
-import signal
 import socket
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -29,6 +24,7 @@ from typing import Any
 import httpx
 from twilio_stream_emulator import Settings, create_app
 from twilio_stream_emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts, ApiKey
+from twilio_stream_emulator.server import ServerProcess, running
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
@@ -39,7 +35,6 @@ CALL_SID = "CA0123456789abcdef0123456789abcdef"
 # An API key of the test account (the basic-auth user of a request made with a key).
 API_KEY_SID, API_KEY_SECRET = "SK0123456789abcdef0123456789abcdef", "test-api-key-secret"
 NO_AUTH = httpx.Auth()  # sends the request as it is: no credentials, or only those in its headers
-_RUNNING_ON = re.compile(r"running on http://127\.0\.0\.1:(\d+)")
 
 
 def emulator_settings(**overrides: Any) -> Settings:
@@ -80,40 +75,30 @@ async def emulator_client(settings: Settings | None = None) -> AsyncIterator[htt
 
 @dataclass
 class RunningEmulator:
-    """A live ``python -m twilio_stream_emulator``: where it listens, its process and its log file."""
+    """A live emulator process (see ``twilio_stream_emulator.server``) and the account it serves."""
 
-    base_url: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
+    server: ServerProcess
     account_sid: str
     auth_token: str
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def process(self) -> "subprocess.Popen[bytes]":
+        return self.server.process
 
     @property
     def auth(self) -> tuple[str, str]:
         return self.account_sid, self.auth_token
 
     def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], log_path: Path, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    port = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with {process.returncode}:\n{log_path.read_text()}")
-        if port is None:
-            found = _RUNNING_ON.search(log_path.read_text(encoding="utf-8", errors="replace"))
-            port = int(found.group(1)) if found else None
-        if port is not None:
-            try:
-                httpx.options(f"http://127.0.0.1:{port}/", timeout=1.0)
-                return port
-            except httpx.TransportError:
-                pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the emulator did not answer within {timeout} s:\n{log_path.read_text()}")
+        return self.server.log()
 
 
 @contextmanager
@@ -133,35 +118,9 @@ def emulator_server(
         env |= {"TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
         if account_sid == ACCOUNT_SID:
             env |= {"TWILIO_API_KEY": API_KEY_SID, "TWILIO_API_SECRET": API_KEY_SECRET}
-    command = [sys.executable, "-m", "twilio_stream_emulator", "--host", "127.0.0.1", "--port", "0", "--db", db]
-    command += ["--workers", str(workers), "--log-level", log_level, *extra_args]
-    with tempfile.TemporaryDirectory(prefix="emulator-") as folder:
-        log_path = Path(folder) / "emulator.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            port = _wait_until_ready(process, log_path, startup_timeout)
-            yield RunningEmulator(
-                base_url=f"http://127.0.0.1:{port}",
-                port=port,
-                process=process,
-                log_path=log_path,
-                account_sid=account_sid or DEFAULT_ACCOUNT_SID,
-                auth_token=auth_token or DEFAULT_AUTH_TOKEN,
-            )
-        finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    """SIGTERM (uvicorn's graceful shutdown), then SIGKILL if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    options = ("--db", db, "--workers", str(workers), "--log-level", log_level, *extra_args)
+    with running(*options, env=env, startup_timeout=startup_timeout) as server:
+        yield RunningEmulator(server, account_sid or DEFAULT_ACCOUNT_SID, auth_token or DEFAULT_AUTH_TOKEN)
 
 
 @dataclass

@@ -14,12 +14,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from twilio_stream_emulator.server import free_port
 
 from bench import chart, client_cost, command_time, import_time, report, targets, throughput
 from bench.fixture import ACCOUNT_SID, AUTH_TOKEN, ROOT, basic_authorization
 from bench.results import QUICK, ConformanceRun, Machine, Results
-from bench.servers import ServerFailed, bare_server, free_port, running
+from bench.servers import ServerFailed, bare_server, running
 from bench.stats import Summary, summarize
+
+# Starts the benchmarks' servers and runs their measurements at tiny counts.
+pytestmark = pytest.mark.slow
 
 SVG = "{http://www.w3.org/2000/svg}"
 WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:8080/x

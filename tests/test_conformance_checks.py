@@ -2,8 +2,8 @@
 
 import base64
 import secrets
-from datetime import timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,6 +11,8 @@ import httpx
 import pytest
 import schemathesis
 import twilio_stream_contract as contract
+from hypothesis import given
+from hypothesis import strategies as st
 from schemathesis import CheckContext, GenerationMode, Response
 from schemathesis.config import ChecksConfig
 from schemathesis.generation.meta import (
@@ -18,11 +20,11 @@ from schemathesis.generation.meta import (
 )
 from twilio_stream_conformance import checks
 from twilio_stream_conformance.checks import Case
+from twilio_stream_contract import CONTRACT_PATH
 
 from tests.generated_cases import case_metadata
 
-CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
-SCHEMA = schemathesis.openapi.from_path(CONTRACT)
+SCHEMA = schemathesis.openapi.from_path(CONTRACT_PATH)
 CREATE = SCHEMA.find_operation_by_id("CreateStream")
 UPDATE = SCHEMA.find_operation_by_id("UpdateStream")
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
@@ -136,11 +138,28 @@ def test_date_updated_is_rfc2822_gmt_rejects(value: str) -> None:
         checks.date_updated_is_rfc2822_gmt(CONTEXT, response, create_case(call))
 
 
+@given(
+    moment=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 31)),
+    minutes=st.integers(-900, 900),
+)
+def test_date_updated_is_rfc2822_gmt_judges_any_moment_by_its_offset(moment: datetime, minutes: int) -> None:
+    call = new_call_sid()
+    zone = timezone(timedelta(minutes=minutes))
+    written = format_datetime(moment.replace(microsecond=0, tzinfo=UTC).astimezone(zone))
+    response = answer(200, stream(call, new_stream_sid(), date_updated=written))
+
+    if minutes == 0:
+        checks.date_updated_is_rfc2822_gmt(CONTEXT, response, create_case(call))
+    else:
+        with pytest.raises(AssertionError, match="expected date_updated in GMT"):
+            checks.date_updated_is_rfc2822_gmt(CONTEXT, response, create_case(call))
+
+
 def test_date_updated_is_rfc2822_gmt_rejects_null_on_a_created_stream() -> None:
     call = new_call_sid()
     response = answer(200, stream(call, new_stream_sid(), date_updated=None))
 
-    with pytest.raises(AssertionError, match=r"expected date_updated in RFC 2822 GMT .*, got None"):
+    with pytest.raises(AssertionError, match=r"expected date_updated in RFC 2822 .*, got None"):
         checks.date_updated_is_rfc2822_gmt(CONTEXT, response, create_case(call))
 
 

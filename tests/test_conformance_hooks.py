@@ -1,7 +1,5 @@
 """twilio_stream_conformance.hooks: each stateful create gets a call of its own; nothing else is touched."""
 
-from pathlib import Path
-
 import pytest
 import schemathesis
 from schemathesis import HookContext
@@ -10,12 +8,11 @@ from schemathesis.generation.meta import (
 )
 from twilio_stream_conformance.checks import Case
 from twilio_stream_conformance.hooks import before_call
-from twilio_stream_contract import CALL_SID
+from twilio_stream_contract import CALL_SID, CONTRACT_PATH
 
 from tests.generated_cases import case_metadata
 
-CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
-SCHEMA = schemathesis.openapi.from_path(CONTRACT)
+SCHEMA = schemathesis.openapi.from_path(CONTRACT_PATH)
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 CALL = "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 FORM = "application/x-www-form-urlencoded"

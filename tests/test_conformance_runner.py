@@ -112,6 +112,7 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signal_number", "whole_group"),
     [(signal.SIGINT, True), (signal.SIGTERM, False)],

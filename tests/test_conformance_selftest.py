@@ -20,6 +20,9 @@ from twilio_stream_conformance import runner
 from twilio_stream_conformance.defects import DEFECTS
 from twilio_stream_conformance.selftest import EMULATOR, Outcome, judge_all
 
+# Each test here starts the suite against servers: minutes in all.
+pytestmark = pytest.mark.slow
+
 SERVERS = [EMULATOR, *DEFECTS]
 ACCOUNT_SID = "AC" + secrets.token_hex(16)
 AUTH_TOKEN = secrets.token_hex(16)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 from twilio_stream_emulator import Settings, create_app
 from twilio_stream_emulator.app import create_app_from_environment
-from twilio_stream_emulator.cors import RAW_CORS_HEADERS
+from twilio_stream_emulator.middleware import RAW_CORS_HEADERS
 
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, emulator_settings
 

@@ -1,17 +1,13 @@
 """The error catalogue renders Twilio's error body (emulator/errors.py)."""
 
 import json
-from pathlib import Path
 
 import jsonschema_rs
 import pytest
-import yaml
+import twilio_stream_contract as contract
 from twilio_stream_emulator import errors
 
-_CONTRACT = yaml.safe_load((Path(__file__).resolve().parent.parent / "openapi.yaml").read_text(encoding="utf-8"))
-ERROR_SCHEMA = jsonschema_rs.validator_for(
-    {"$ref": "#/components/schemas/TwilioError", "components": _CONTRACT["components"]}
-)
+ERROR_SCHEMA = jsonschema_rs.validator_for(contract.json_schema("TwilioError"))
 CATALOGUE = {name: value for name, value in vars(errors).items() if isinstance(value, errors.TwilioError)}
 FIELDS = {"path": "/p", "parameter": "Url", "reason": "r", "name": "n", "call_sid": "CA", "limit": 4, "in_use": 3}
 FIELDS |= {"track": "both_tracks", "needed": 2}

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from twilio_stream_emulator.cors import CORS_HEADERS
+from twilio_stream_contract import CORS_HEADERS
 from twilio_stream_emulator.protocol import MAX_HEADER_BYTES, MAX_MESSAGE_BYTES
+from twilio_stream_emulator.server import stop_process
 
 from tests.emulator_server import (
     AUTH_TOKEN,
@@ -22,7 +23,6 @@ from tests.emulator_server import (
     RunningEmulator,
     emulator_server,
     raw_exchange,
-    stop,
     stream_path,
     streams_path,
 )
@@ -131,7 +131,7 @@ def test_the_log_has_one_line_per_request_and_no_credential_or_forged_line() -> 
         for request, _ in HOSTILE.values():
             raw_exchange(server.port, request)
         endless_trailer = _send_without_end(server.port, _chunked_head() + b"0\r\nX-Trailer: ", MAX_MESSAGE_BYTES)
-        stop(server.process)  # a graceful stop writes out the access log's last batch
+        stop_process(server.process)  # a graceful stop: every request is answered and logged
         log = server.log()
 
     assert endless_trailer.startswith(b"HTTP/1.1 413 ")

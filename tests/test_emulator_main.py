@@ -158,19 +158,3 @@ def test_explicit_credentials_may_listen_beyond_loopback(uvicorn_calls: list[dic
     cli.main(["--host", ALL_INTERFACES])
 
     assert uvicorn_calls[0]["host"] == ALL_INTERFACES
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("127.0.0.1", True),
-        ("127.8.0.1", True),
-        ("::1", True),
-        ("localhost", True),
-        (ALL_INTERFACES, False),
-        ("::", False),
-        ("10.0.0.1", False),
-    ],
-)
-def test_is_loopback(host: str, loopback: bool) -> None:
-    assert cli.is_loopback(host) is loopback

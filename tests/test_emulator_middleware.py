@@ -3,7 +3,7 @@
 import sqlite3
 
 import pytest
-from twilio_stream_emulator.cors import CORS_HEADERS
+from twilio_stream_contract import CORS_HEADERS
 from twilio_stream_emulator.store import Store
 
 from tests.emulator_server import emulator_client, stream_path

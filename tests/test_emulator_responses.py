@@ -6,18 +6,17 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import jsonschema_rs
 import pytest
-import yaml
+import twilio_stream_contract as contract
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from twilio_stream_contract import CALL_PATH, MAX_TRACKS_PER_CALL, TRACKS_OF
-from twilio_stream_emulator.cors import CORS_HEADERS
+from twilio_stream_contract import CALL_PATH, CORS_HEADERS, MAX_TRACKS_PER_CALL, TRACKS_OF
+from twilio_stream_emulator import responses
 
 from tests.emulator_server import (
     ACCOUNT_SID,
@@ -36,11 +35,11 @@ from tests.emulator_server import (
 
 pytestmark = pytest.mark.anyio
 
-_CONTRACT = yaml.safe_load((Path(__file__).resolve().parent.parent / "openapi.yaml").read_text(encoding="utf-8"))
-
 
 def _schema(name: str) -> jsonschema_rs.Validator:
-    return jsonschema_rs.validator_for({"$ref": f"#/components/schemas/{name}", "components": _CONTRACT["components"]})
+    return jsonschema_rs.validator_for(
+        {"$ref": f"#/components/schemas/{name}", "components": dict(contract.DOCUMENT["components"])}
+    )
 
 
 STREAM_SCHEMA, ERROR_SCHEMA = _schema("Stream"), _schema("TwilioError")
@@ -662,9 +661,11 @@ async def test_a_create_on_an_ended_call_is_21220(client: httpx.AsyncClient) -> 
     _assert_error(response, 400, 21220, f"Call {CALL_SID} is not in progress")
 
 
-async def test_hanging_up_twice_keeps_the_time_of_the_first(client: httpx.AsyncClient) -> None:
+async def test_hanging_up_twice_keeps_the_time_of_the_first(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = (await client.post(call_path(), data={"Status": "completed"})).json()
-    await asyncio.sleep(1.1)  # date_updated has a resolution of one second
+    monkeypatch.setattr(responses, "rfc2822_now", lambda: "Fri, 31 Jul 2015 20:00:00 +0000")  # a later clock
 
     again = (await client.post(call_path(), data={"Status": "completed"})).json()
 

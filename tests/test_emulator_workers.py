@@ -11,7 +11,8 @@ from twilio_stream_contract import MAX_TRACKS_PER_CALL
 
 from tests.emulator_server import RunningEmulator, emulator_server, stream_path, streams_path
 
-pytestmark = pytest.mark.anyio
+# Starts an emulator with two worker processes.
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 CONCURRENCY = 40
 
 

@@ -18,6 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 UV = ROOT / ".tools" / "bin" / "uv"
 RUNTIME_DEPENDENCIES = {"attrs", "httpx"}
+# Builds wheels and installs them into fresh virtual environments.
+pytestmark = pytest.mark.slow
 
 # Runs inside the fresh virtualenv: the installed package stops a stream against an in-process transport.
 SMOKE_TEST = """

@@ -18,7 +18,8 @@ import base64
 import re
 import secrets
 import threading
-from email.utils import parsedate_to_datetime
+from datetime import UTC
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -33,25 +34,14 @@ from twilio_stream_conformance.wire import basic_user, json_object
 # Cases of any operation: the checks read only their path parameters, body and operationId.
 Case = GenericCase[Any]
 
-CREATE_STREAM = "CreateStream"
-UPDATE_STREAM = "UpdateStream"
+CREATE_STREAM, UPDATE_STREAM = contract.CREATE_STREAM, contract.UPDATE_STREAM
 
-# The five CORS headers of the seed page; it types Access-Control-Allow-Credentials as a boolean.
-CORS_HEADERS = (
-    "access-control-allow-origin",
-    "access-control-allow-methods",
-    "access-control-allow-headers",
-    "access-control-allow-credentials",
-    "access-control-expose-headers",
-)
+# The names of the CORS headers the contract requires on every answer.
+CORS_HEADERS = tuple(name.lower() for name, _ in contract.CORS_HEADERS)
+# The seed types Access-Control-Allow-Credentials as a boolean.
 BOOLEAN_HEADER_VALUES = ("true", "false")
-
-# RFC 2822 as Twilio writes it, in GMT: `Thu, 30 Jul 2015 20:00:00 +0000`.
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-RFC_2822_GMT = re.compile(
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
-    r"[0-9]{2}:[0-9]{2}:[0-9]{2} \+0000$"
-)
+# RFC 2822 as the contract's pattern writes it (`Thu, 30 Jul 2015 20:00:00 +0000`).
+RFC_2822 = re.compile(contract.DOCUMENT["components"]["schemas"]["Stream"]["properties"]["date_updated"]["pattern"])
 
 
 def operation_id(case: Case) -> str | None:
@@ -91,16 +81,17 @@ def date_updated_is_rfc2822_gmt(ctx: CheckContext, response: Response, case: Cas
     if stream is None:
         return None
     value = stream.get("date_updated")
-    if not isinstance(value, str) or not RFC_2822_GMT.match(value):
-        raise AssertionError(
-            f"expected date_updated in RFC 2822 GMT ('Thu, 30 Jul 2015 20:00:00 +0000'), got {value!r}"
-        )
+    if not isinstance(value, str) or not RFC_2822.fullmatch(value):
+        raise AssertionError(f"expected date_updated in RFC 2822 ('Thu, 30 Jul 2015 20:00:00 +0000'), got {value!r}")
     try:
         moment = parsedate_to_datetime(value)
     except ValueError as exc:
         raise AssertionError(f"expected date_updated to be a real date, got {value!r} ({exc})") from exc
-    if WEEKDAYS[moment.weekday()] != value[:3]:
-        raise AssertionError(f"expected date_updated weekday {WEEKDAYS[moment.weekday()]}, got {value!r}")
+    # The same moment written in GMT, as Twilio writes it: any other offset, or a weekday that is not
+    # the date's, differs.
+    in_gmt = format_datetime(moment.astimezone(UTC))
+    if value != in_gmt:
+        raise AssertionError(f"expected date_updated in GMT, {in_gmt!r}, got {value!r}")
     return None
 
 
@@ -138,7 +129,7 @@ def uri_is_canonical_path(ctx: CheckContext, response: Response, case: Case) -> 
         return None
     if not isinstance(stream.get("sid"), str) or not contract.STREAM_SID.fullmatch(stream["sid"]):
         raise AssertionError(f"expected a Stream SID (MZ and 32 hex digits), got {stream.get('sid')!r}")
-    expected = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Streams/{stream['sid']}.json"
+    expected = contract.stream_uri(account_sid, call_sid, stream["sid"])
     if stream.get("uri") != expected:
         raise AssertionError(f"expected uri {expected!r}, got {stream.get('uri')!r}")
     return None
@@ -170,18 +161,18 @@ def stateful_create_is_accepted(ctx: CheckContext, response: Response, case: Cas
 def create_answers_in_progress(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A started Stream answers `status: in-progress`."""
     stream = stream_body(response, case)
-    if stream is None or operation_id(case) != CREATE_STREAM or stream.get("status") == "in-progress":
+    if stream is None or operation_id(case) != CREATE_STREAM or stream.get("status") == contract.IN_PROGRESS:
         return None
-    raise AssertionError(f"expected status 'in-progress' after a create, got {stream.get('status')!r}")
+    raise AssertionError(f"expected status {contract.IN_PROGRESS!r} after a create, got {stream.get('status')!r}")
 
 
 @schemathesis.check
 def stop_answers_stopped(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A stopped Stream answers `status: stopped`."""
     stream = stream_body(response, case)
-    if stream is None or operation_id(case) != UPDATE_STREAM or stream.get("status") == "stopped":
+    if stream is None or operation_id(case) != UPDATE_STREAM or stream.get("status") == contract.STOPPED:
         return None
-    raise AssertionError(f"expected status 'stopped' after a stop, got {stream.get('status')!r}")
+    raise AssertionError(f"expected status {contract.STOPPED!r} after a stop, got {stream.get('status')!r}")
 
 
 class Probes:
@@ -290,7 +281,7 @@ def tracks_of_create(case: Case) -> int | None:
     if operation_id(case) != CREATE_STREAM or not isinstance(case.body, dict):
         return None
     track = case.body.get("Track", contract.CREATE_BODY.defaults["Track"])
-    return len(contract.TRACKS_OF[track]) if track in contract.TRACKS_OF else None
+    return len(contract.TRACKS_OF[track]) if isinstance(track, str) and track in contract.TRACKS_OF else None
 
 
 def _addressed_stream(case: Case) -> tuple[str, str, str] | None:
@@ -409,7 +400,7 @@ def _probe_track_limit(request: Any, account_sid: str, stream_url: str) -> None:
             stop_path = create_url.raw_path.decode().removesuffix(".json") + f"/{sid}.json"
             PROBES.send(
                 httpx.Request(
-                    "POST", url.copy_with(raw_path=stop_path.encode()), headers=headers, data={"Status": "stopped"}
+                    "POST", url.copy_with(raw_path=stop_path.encode()), headers=headers, data=dict(contract.STOP_FORM)
                 )
             )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import twilio_stream_contract as contract
+from twilio_stream_emulator import errors
 
 from twilio_stream_conformance.wire import basic_user, json_object
 
@@ -33,8 +34,19 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 
-CREATE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<call>[^/]+)/Streams\.json$")
-UPDATE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<call>[^/]+)/Streams/(?P<sid>.+)\.json$")
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """The decoded paths of a contract template: `{AccountSid}`, `{CallSid}`, `{Sid}` as named groups."""
+    # A Stream's Sid may be a name holding `/`; the SIDs never do.
+    groups = {"AccountSid": "(?P<account>[^/]+)", "CallSid": "(?P<call>[^/]+)", "Sid": "(?P<sid>.+)"}
+    pattern = re.escape(template)
+    for parameter, group in groups.items():
+        pattern = pattern.replace(re.escape("{" + parameter + "}"), group)
+    return re.compile(pattern)
+
+
+CREATE_PATH = _path_pattern(contract.CREATE_STREAM_PATH)
+UPDATE_PATH = _path_pattern(contract.UPDATE_STREAM_PATH)
 
 
 @dataclass
@@ -60,6 +72,11 @@ class Answer:
 
     def set_json(self, body: dict[str, Any]) -> None:
         self.body = json.dumps(body).encode()
+
+    def set_error(self, error: errors.TwilioError, **fields: object) -> None:
+        """The answer becomes this Twilio error of the emulator's catalogue."""
+        self.status = error.status
+        self.body = errors.render(error, **fields)
 
 
 class Defect:
@@ -149,7 +166,7 @@ class ServerErrorOnInvalidBody(Defect):
     def answer(self, scope: Scope, answer: Answer) -> None:
         if answer.status == 400:
             answer.status = 500
-            answer.set_json({"code": 20500, "message": "Internal Server Error", "more_info": "", "status": 500})
+            answer.set_error(errors.INTERNAL_ERROR)
 
 
 class WrongPasswordAccepted(Defect):
@@ -172,7 +189,7 @@ class StopLeavesInProgress(Defect):
     def answer(self, scope: Scope, answer: Answer) -> None:
         stream = _stream(scope, answer)
         if stream and _is_update(scope):
-            answer.set_json({**stream, "status": "in-progress"})
+            answer.set_json({**stream, "status": contract.IN_PROGRESS})
 
 
 class CreateAnswersStopped(Defect):
@@ -182,7 +199,7 @@ class CreateAnswersStopped(Defect):
     def answer(self, scope: Scope, answer: Answer) -> None:
         stream = _stream(scope, answer)
         if stream and _is_create(scope):
-            answer.set_json({**stream, "status": "stopped"})
+            answer.set_json({**stream, "status": contract.STOPPED})
 
 
 class TextPlain(Defect):
@@ -239,9 +256,9 @@ class UnknownStreamFound(Defect):
                 "account_sid": account,
                 "call_sid": call,
                 "name": None,
-                "status": "stopped",
+                "status": contract.STOPPED,
                 "date_updated": "Thu, 30 Jul 2015 20:00:00 +0000",
-                "uri": f"/2010-04-01/Accounts/{account}/Calls/{call}/Streams/{sid}.json",
+                "uri": contract.stream_uri(account, call, sid),
             }
         )
 
@@ -298,7 +315,7 @@ class StopByNameStopsWrongStream(Defect):
             return
         first = self._first_sid_of_call.get((match["account"], match["call"]))
         if first is not None:
-            path = f"/2010-04-01/Accounts/{match['account']}/Calls/{match['call']}/Streams/{first}.json"
+            path = contract.stream_uri(match["account"], match["call"], first)
             scope["path"], scope["raw_path"] = path, path.encode()
 
     def answer(self, scope: Scope, answer: Answer) -> None:
@@ -308,22 +325,13 @@ class StopByNameStopsWrongStream(Defect):
             self._first_sid_of_call.setdefault((match["account"], match["call"]), stream["sid"])
 
 
-TWILIO_404 = {
-    "code": 20404,
-    "message": "The requested resource was not found",
-    "more_info": "https://www.twilio.com/docs/errors/20404",
-    "status": 404,
-}
-
-
 class CreateAlways404(Defect):
     name, check = "create-always-404", "stateful_create_is_accepted"
     description = "every valid create refused with a well-formed Twilio 404"
 
     def answer(self, scope: Scope, answer: Answer) -> None:
         if _is_create(scope) and answer.status == 200:
-            answer.status = 404
-            answer.set_json(TWILIO_404)
+            answer.set_error(errors.NOT_FOUND, path=scope["path"])
 
 
 class CreateAlways400(Defect):
@@ -332,15 +340,7 @@ class CreateAlways400(Defect):
 
     def answer(self, scope: Scope, answer: Answer) -> None:
         if _is_create(scope) and answer.status == 200:
-            answer.status = 400
-            answer.set_json(
-                {
-                    "code": 21220,
-                    "message": "Invalid",
-                    "more_info": "https://www.twilio.com/docs/errors/21220",
-                    "status": 400,
-                }
-            )
+            answer.set_error(errors.CALL_NOT_IN_PROGRESS, call_sid="")
 
 
 class Create404NoPreflight(CreateAlways404):
@@ -350,16 +350,8 @@ class Create404NoPreflight(CreateAlways404):
     def answer(self, scope: Scope, answer: Answer) -> None:
         super().answer(scope, answer)
         if scope["method"] == "OPTIONS":
-            answer.status = 405
+            answer.set_error(errors.METHOD_NOT_ALLOWED)
             answer.set_header("allow", "POST")
-            answer.set_json(
-                {
-                    "code": 20004,
-                    "message": "Method not allowed",
-                    "more_info": "https://www.twilio.com/docs/errors/20004",
-                    "status": 405,
-                }
-            )
 
 
 class SidNull(Defect):
@@ -429,7 +421,7 @@ class ExtraResponseFields(Defect):
     def answer(self, scope: Scope, answer: Answer) -> None:
         stream = _stream(scope, answer)
         if stream:
-            answer.set_json({**stream, "api_version": "2010-04-01", "error_code": None})
+            answer.set_json({**stream, "api_version": contract.API_VERSION, "error_code": None})
 
 
 DEFECTS: dict[str, type[Defect]] = {
@@ -545,7 +537,7 @@ def defective_app(defect_name: str, db: str) -> ASGIApp:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    import uvicorn
+    from twilio_stream_emulator.server import serve
 
     parser = argparse.ArgumentParser(
         prog="python -m twilio_stream_conformance.defects", description="Serve a defective emulator."
@@ -555,20 +547,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--db", default=":memory:")
     args = parser.parse_args(argv)
-    # Served as the emulator's own command serves it (its HTTP protocol answers malformed requests with
-    # Twilio errors), so that the defect is the only difference.
-    uvicorn.run(
-        defective_app(args.defect, args.db),
-        host=args.host,
-        port=args.port,
-        http="twilio_stream_emulator.protocol:TwilioHttpToolsProtocol",
-        loop="uvloop",
-        lifespan="on",
-        access_log=False,
-        log_level="warning",
-        server_header=False,
-        proxy_headers=False,
-    )
+    # Served as the emulator serves itself, so that the defect is the only difference.
+    serve(defective_app(args.defect, args.db), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

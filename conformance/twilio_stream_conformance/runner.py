@@ -11,13 +11,11 @@ The exit status is 0 only when calls were made and every check passed on every o
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +29,9 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
+import twilio_stream_contract as contract
 from twilio_stream_contract import CONTRACT_PATH
+from twilio_stream_emulator import loopback, server
 
 from twilio_stream_conformance.summary import RunSummary, read_events, render_markdown, render_terminal
 
@@ -55,8 +55,6 @@ PROFILES: dict[str, list[str]] = {
         "--request-timeout=15",
     ],
 }
-SERVER_START_TIMEOUT = 30.0
-SERVER_STOP_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -94,24 +92,11 @@ class Verdict:
 
 def throwaway_credentials() -> tuple[str, str]:
     """A fresh Account SID and Auth Token, valid for one run of a server we start ourselves."""
-    return "AC" + secrets.token_hex(16), secrets.token_hex(16)
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    return contract.new_sid(contract.ACCOUNT_SID), secrets.token_hex(16)
 
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return loopback.is_loopback(urlsplit(url).hostname or "")
 
 
 def effective_profile(target_url: str, profile: str) -> str:
@@ -119,33 +104,10 @@ def effective_profile(target_url: str, profile: str) -> str:
     return "" if is_loopback(target_url) else profile
 
 
-def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server did not listen on port {port} within {SERVER_START_TIMEOUT:.0f} s")
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (graceful), then SIGKILL if it lingers; always reaped."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(SERVER_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 class StartedProcesses:
     """Every server and schemathesis process the runs of this process started, so that an interrupted
-    self-test (runs in threads, which a signal does not reach) can stop them all, and start no more."""
+    self-test (runs in threads, which a signal does not reach) can stop them all, and start no more.
+    Each leads a session of its own, so that stopping it stops what it forked."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -156,12 +118,12 @@ class StartedProcesses:
         with self._lock:
             if self._stopping:
                 raise KeyboardInterrupt
-            process = subprocess.Popen(argv, **options)  # noqa: S603 (our own interpreter and modules)
+            process = subprocess.Popen(argv, **{**options, "start_new_session": True})  # noqa: S603 (our own tools)
             self._running.add(process)
             return process
 
     def stop(self, process: subprocess.Popen[bytes]) -> None:
-        stop_process(process)
+        server.stop_process(process)
         with self._lock:
             self._running.discard(process)
 
@@ -171,7 +133,7 @@ class StartedProcesses:
             running = list(self._running)
         for process in running:
             if process.poll() is None:
-                process.terminate()
+                os.killpg(process.pid, signal.SIGTERM)
         for process in running:
             self.stop(process)
 
@@ -179,43 +141,22 @@ class StartedProcesses:
 STARTED = StartedProcesses()
 
 
-def emulator_command(port: int, store: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "twilio_stream_emulator",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        str(store),
-    ]
-
-
 @contextmanager
 def local_server(command_for: ServerCommand, reports: Path) -> Iterator[Target]:
     """Start a server on a free loopback port with throw-away credentials and store; stop it on exit."""
     account_sid, auth_token = throwaway_credentials()
     with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
-        port = free_loopback_port()
+        port = server.free_port()
         log = Path(scratch) / "server.log"
         # Only the throw-away account: none of the caller's emulator settings (accounts file, store).
-        env = {name: value for name, value in os.environ.items() if not name.startswith("EMULATOR_")}
+        env = {name: value for name, value in os.environ.items() if not name.startswith(("EMULATOR_", "TWILIO_"))}
         env |= {"TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
-        with log.open("wb") as log_file:
-            process = STARTED.start(
-                command_for(port, Path(scratch) / "store.sqlite3"),
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                _wait_until_listening(process, port, log)
-                yield Target(f"http://127.0.0.1:{port}", account_sid, auth_token)
-            finally:
-                STARTED.stop(process)
-                shutil.copyfile(log, reports / "server.log")
+        argv = command_for(port, Path(scratch) / "store.sqlite3")
+        try:
+            with server.run_server(argv, port=port, log_path=log, env=env, popen=STARTED.start, stop=STARTED.stop):
+                yield Target(f"http://{server.HOST}:{port}", account_sid, auth_token)
+        finally:
+            shutil.copyfile(log, reports / "server.log")
 
 
 def schemathesis_command(target: Target, reports: Path, budget: Budget, profile: str) -> list[str]:
@@ -302,7 +243,7 @@ class ServerCommand:
     """How to start a local server: `(port, store) -> argv`. The emulator, or a defective one."""
 
     def __call__(self, port: int, store: Path) -> list[str]:
-        return emulator_command(port, store)
+        return server.command("--host", server.HOST, "--port", str(port), "--db", str(store))
 
 
 def judge(
@@ -332,10 +273,6 @@ def judge(
     return verdict, write_reports(verdict, reports, f"{name} at {local.url}")
 
 
-def _optional_int(text: str) -> int | None:
-    return int(text) if text.strip() else None
-
-
 def _terminate_on_sigterm() -> None:
     # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so every `finally` stops what it started.
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -345,13 +282,17 @@ def _terminate_on_sigterm() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m twilio_stream_conformance", description=__doc__.splitlines()[0])
-    parser.add_argument("--target", default="", help="base URL of the server to judge (default: start the emulator)")
+    parser = argparse.ArgumentParser(
+        prog="twilio-stream-conformance",
+        description=__doc__.splitlines()[0],
+        epilog="A target needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment: its credentials.",
+    )
+    parser.add_argument("target", nargs="?", default="", help="base URL of the server to judge (default: the emulator)")
     parser.add_argument("--profile", default="", choices=sorted(PROFILES), help="'live' keeps a production API safe")
-    parser.add_argument("--seed", default="", help="reproduce a run")
-    parser.add_argument("--max-examples", default="", help="examples per operation (fuzzing), scenarios (stateful)")
-    parser.add_argument("--max-time", default="", help="seconds; fuzzing and stateful testing repeat until spent")
-    parser.add_argument("--reports", default=str(DEFAULT_REPORTS), help="where the reports go")
+    parser.add_argument("--seed", type=int, help="reproduce a run")
+    parser.add_argument("--max-examples", type=int, help="examples per operation (fuzzing), scenarios (stateful)")
+    parser.add_argument("--max-time", type=int, help="seconds; fuzzing and stateful testing repeat until spent")
+    parser.add_argument("--reports", default=str(DEFAULT_REPORTS), help="where the reports go (default: %(default)s)")
     args = parser.parse_args(argv)
     _terminate_on_sigterm()
     reports = Path(args.reports)
@@ -359,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict, text = judge(
             args.target or None,
             reports,
-            Budget(_optional_int(args.seed), _optional_int(args.max_examples), _optional_int(args.max_time)),
+            Budget(args.seed, args.max_examples, args.max_time),
             profile=args.profile,
         )
     except KeyboardInterrupt:

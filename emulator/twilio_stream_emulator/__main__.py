@@ -1,18 +1,14 @@
 """``python -m twilio_stream_emulator``: serve the Stream emulator with uvicorn (``--help`` lists the options).
 
-The options travel to the workers as environment variables (see ``twilio_stream_emulator.settings``), so one worker
-and several build the same app the same way.
+The options travel to the workers as environment variables (see ``twilio_stream_emulator.settings``),
+so one worker and several build the same app the same way.
 """
 
 import argparse
-import ipaddress
 import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-import uvicorn
 
 from twilio_stream_emulator.accounts import (
     ACCOUNTS_FILE_ENV,
@@ -21,46 +17,15 @@ from twilio_stream_emulator.accounts import (
     Accounts,
     CredentialsError,
 )
+from twilio_stream_emulator.loopback import is_loopback
+from twilio_stream_emulator.server import LOG_LEVELS, serve
 from twilio_stream_emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB, STRICT_FORMS_ENV
 from twilio_stream_emulator.store import Store
-
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # another host name: it may resolve to anything
-
-
-def logging_config(level: str) -> dict[str, Any]:
-    """One line per record on stderr; ``emulator.access`` is the access log (one line per request)."""
-
-    def to_stderr(formatter: str) -> dict[str, str]:
-        return {"class": "logging.StreamHandler", "formatter": formatter, "stream": "ext://sys.stderr"}
-
-    def logger(handler: str) -> dict[str, Any]:
-        return {"handlers": [handler], "level": level.upper(), "propagate": False}
-
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
-            # emulator.access formats its own lines (same shape) and hands them over in batches.
-            "as_is": {"format": "%(message)s"},
-        },
-        "handlers": {"stderr": to_stderr("line"), "access": to_stderr("as_is")},
-        "loggers": {"uvicorn": logger("stderr"), "emulator": logger("stderr"), "emulator.access": logger("access")},
-    }
 
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m twilio_stream_emulator",
+        prog="twilio-stream-emulator",
         description="A local emulator of Twilio's Stream resource (start and stop Media Streams).",
         epilog=(
             "Credentials: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, and/or --accounts-file; without any, "
@@ -116,21 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         Store(args.db).close()
     except sqlite3.Error as error:
         cli.error(f"cannot open the store {args.db}: {error}")
-    uvicorn.run(
+    serve(
         "twilio_stream_emulator.app:create_app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        http="twilio_stream_emulator.protocol:TwilioHttpToolsProtocol",  # ignores upgrades: HTTP/1.1 only
-        ws="none",  # no WebSocket: every request is HTTP, answered by the app
-        loop="uvloop",
-        lifespan="on",
-        access_log=False,  # emulator.access writes its own line, with the path escaped
-        log_config=logging_config(args.log_level),
         log_level=args.log_level,
-        server_header=False,
-        proxy_headers=False,  # clients connect directly: no X-Forwarded-For to trust or parse
     )
     return 0
 

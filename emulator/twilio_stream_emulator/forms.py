@@ -6,16 +6,12 @@ client did not mean.
 """
 
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import Scope
 
 from twilio_stream_emulator import errors
 from twilio_stream_emulator.errors import ApiError
-
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -52,26 +48,6 @@ def check_content_type(content_type: str | None) -> None:
         key, _, value = parameter.partition("=")
         if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
             raise ApiError(errors.UNSUPPORTED_CONTENT_TYPE)
-
-
-async def read_body(receive: Receive, content_length: int | None, limit: int) -> bytes:
-    """The whole request body, or 413 as soon as it is known to exceed ``limit`` bytes."""
-    if content_length is not None and content_length > limit:
-        raise ApiError(errors.BODY_TOO_LARGE, limit=limit)
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            # The client went away before sending its whole body; nobody is left to answer.
-            raise ApiError(errors.MALFORMED_REQUEST)
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(errors.BODY_TOO_LARGE, limit=limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def parse_form(body: bytes, known: frozenset[str], *, strict: bool = False) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """The edge of every answer: the CORS headers, one access-log line, and no answer without Twilio JSON.
 
-It is the outermost layer of the app (see ``twilio_stream_emulator.app.EmulatorApp``) and lets no exception out:
-whatever happens below, the client gets a Twilio-shaped error, never a traceback, and the traceback
-goes to the ``emulator.error`` log (which never holds a request header).
+A pure ASGI middleware, the outermost of the app's own (Starlette's ServerErrorMiddleware sits outside
+it and never sees an exception: this one lets none out). Whatever happens below, the client gets a
+Twilio-shaped error, never a traceback, and the traceback goes to the ``emulator.error`` log (which
+never holds a request header).
 """
 
 import logging
@@ -10,31 +11,17 @@ import sqlite3
 from time import perf_counter
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from twilio_stream_contract import CORS_HEADERS
 
 from twilio_stream_emulator import errors
-from twilio_stream_emulator.access_log import ANSWERED_STATUS, access_log
-from twilio_stream_emulator.cors import RAW_CORS_HEADERS
+from twilio_stream_emulator.access_log import ANSWERED_STATUS, log_request
 from twilio_stream_emulator.errors import ApiError
 from twilio_stream_emulator.forms import raw_path
 from twilio_stream_emulator.responses import error_response
 
 error_log = logging.getLogger("emulator.error")
-
-
-def _log_request(scope: Scope, status: int, started: float) -> None:
-    if not access_log.enabled():
-        return
-    target = raw_path(scope)
-    if scope.get("query_string"):
-        target += b"?" + scope["query_string"]
-    client = scope.get("client")
-    access_log.add(
-        f"{client[0]}:{client[1]}" if client else "-",
-        scope["method"].encode("latin-1"),
-        target,
-        status,
-        perf_counter() - started,
-    )
+# Encoded once: they are appended to every answer.
+RAW_CORS_HEADERS = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in CORS_HEADERS)
 
 
 def _unexpected(exc: Exception) -> errors.TwilioError:
@@ -43,6 +30,15 @@ def _unexpected(exc: Exception) -> errors.TwilioError:
         return errors.STORE_BUSY
     error_log.error("unexpected %s while answering a request", type(exc).__name__, exc_info=exc)
     return errors.INTERNAL_ERROR
+
+
+def _log(scope: Scope, status: int, started: float) -> None:
+    target = raw_path(scope)
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    client = scope.get("client")
+    client_text = f"{client[0]}:{client[1]}" if client else "-"
+    log_request(client_text, scope["method"].encode("latin-1"), target, status, perf_counter() - started)
 
 
 class EdgeMiddleware:
@@ -71,4 +67,4 @@ class EdgeMiddleware:
                 await error_response(ApiError(error))(scope, receive, send_with_cors)
             # After the response started there is nothing left to tell the client; the log has it.
         finally:
-            _log_request(scope, scope.get(ANSWERED_STATUS, status), started)
+            _log(scope, scope.get(ANSWERED_STATUS, status), started)

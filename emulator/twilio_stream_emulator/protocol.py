@@ -32,8 +32,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from twilio_stream_emulator import errors
-from twilio_stream_emulator.access_log import ANSWERED_STATUS, access_log
-from twilio_stream_emulator.cors import RAW_CORS_HEADERS
+from twilio_stream_emulator.access_log import ANSWERED_STATUS, log_request
+from twilio_stream_emulator.middleware import RAW_CORS_HEADERS
 from twilio_stream_emulator.settings import DEFAULT_MAX_BODY_BYTES
 
 MAX_HEADER_BYTES = 32 * 1024
@@ -168,9 +168,9 @@ class TwilioHttpToolsProtocol(HttpToolsProtocol):
             # The app is still waiting for the body: it sees the client leave and logs the request,
             # with the status the client was really sent.
             self.scope[ANSWERED_STATUS] = error.status  # type: ignore[literal-required]
-        elif access_log.enabled():
+        else:
             method = self.parser.get_method() if self.url else b"-"
             target = self.url[:_LOGGED_TARGET_BYTES] or b"-"
             client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
             started = self._message_started if self._in_message else perf_counter()
-            access_log.add(client, method, target, error.status, perf_counter() - started)
+            log_request(client, method, target, error.status, perf_counter() - started)

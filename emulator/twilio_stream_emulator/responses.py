@@ -1,33 +1,33 @@
-"""The handlers of the two operations: authenticate, read the form, ask the store, render JSON.
+"""The handlers: authenticate, read the form, ask the store, render JSON; and the exception handlers.
 
-Order of the checks, the same for both operations: credentials (401) first, so that nothing about an
+Order of the checks, the same for every operation: credentials (401) first, so that nothing about an
 account leaks to a caller who cannot prove it; then the path (404: an AccountSid other than the
 authenticated one is "not found", never "forbidden", so other accounts stay invisible; a malformed
 CallSid cannot name a call); then the body (413, 400); then the store.
 """
 
-import json
-import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 
 import twilio_stream_contract as contract
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Scope
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 
 from twilio_stream_emulator import errors
-from twilio_stream_emulator.cors import WWW_AUTHENTICATE
 from twilio_stream_emulator.errors import ApiError
-from twilio_stream_emulator.forms import check_content_type, parse_form, percent_decode, raw_path, read_body
+from twilio_stream_emulator.forms import check_content_type, parse_form, percent_decode, raw_path
 from twilio_stream_emulator.state import State
 from twilio_stream_emulator.store import CallNotInProgress, DuplicateSid, NameInUse, NewStream, Stream, TooManyTracks
 from twilio_stream_emulator.uri import is_absolute_uri
 
-# What Twilio does when these are absent, as the contract states it.
-DEFAULT_TRACK = contract.CREATE_BODY.defaults["Track"]
-DEFAULT_STATUS_CALLBACK_METHOD = contract.CREATE_BODY.defaults["StatusCallbackMethod"]
 _SID_ATTEMPTS = 3
+# Every route answers OPTIONS (the browsers' CORS preflight, no credentials needed) and POST (every
+# operation's method); a 405 names them.
+METHODS = ("OPTIONS", "POST")
+ALLOW = ", ".join(METHODS)
 
 
 def rfc2822_now() -> str:
@@ -35,30 +35,18 @@ def rfc2822_now() -> str:
     return format_datetime(datetime.now(UTC).replace(microsecond=0), usegmt=False)
 
 
-def call_uri(account_sid: str, call_sid: str) -> str:
-    return contract.CALL_PATH.format(AccountSid=account_sid, CallSid=call_sid)
-
-
-def stream_uri(stream: Stream) -> str:
-    return contract.stream_uri(stream.account_sid, stream.call_sid, stream.sid)
-
-
-def render_stream(stream: Stream) -> bytes:
-    """The seven keys of the contract's Stream schema, in its order, as ``json.dumps`` of the dict writes them.
-
-    Each value goes through ``json.dumps`` on its own (a plain string is its fast path): the same
-    bytes as dumping the whole dict, at a third of the cost, on the path of every answer.
-    """
-    dumps = json.dumps
-    return (
-        f'{{"sid": {dumps(stream.sid)}, "account_sid": {dumps(stream.account_sid)}, '
-        f'"call_sid": {dumps(stream.call_sid)}, "name": {dumps(stream.name)}, "status": {dumps(stream.status)}, '
-        f'"date_updated": {dumps(stream.date_updated)}, "uri": {dumps(stream_uri(stream))}}}'
-    ).encode("ascii")
-
-
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
+def stream_json(stream: Stream) -> dict[str, Any]:
+    """The Stream as the contract shows it: its seven fields, in the contract's order."""
+    fields = {
+        "sid": stream.sid,
+        "account_sid": stream.account_sid,
+        "call_sid": stream.call_sid,
+        "name": stream.name,
+        "status": stream.status,
+        "date_updated": stream.date_updated,
+        "uri": contract.stream_uri(stream.account_sid, stream.call_sid, stream.sid),
+    }
+    return {field: fields[field] for field in contract.STREAM_FIELDS}
 
 
 def error_response(exc: ApiError) -> Response:
@@ -71,57 +59,86 @@ def error_response(exc: ApiError) -> Response:
     )
 
 
-def not_found(scope: Scope) -> ApiError:
-    """Twilio's 404 names the path, as the client sent it."""
-    return ApiError(errors.NOT_FOUND, path=raw_path(scope).decode("latin-1"))
+async def api_error(request: Request, exc: Exception) -> Response:
+    """Starlette's exception handler for ApiError."""
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
 
 
-class _Headers:
-    """The three request headers the handlers read, found in one pass (ASGI header names are lowercase)."""
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no route) and 405 (a route, another method), in Twilio's words.
 
-    __slots__ = ("authorization", "content_length", "content_type")
-
-    def __init__(self, request: Request) -> None:
-        self.authorization = self.content_type = self.content_length = None
-        for name, value in request.scope["headers"]:
-            if name == b"authorization":
-                # Two Authorization headers are ambiguous, so neither proves anything: b"" authenticates no one.
-                self.authorization = value if self.authorization is None else b""
-            elif name == b"content-type":
-                self.content_type = value
-            elif name == b"content-length":
-                self.content_length = value
+    Twilio's 404 names the path, as the client sent it; a 405 names the methods a route answers.
+    """
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return error_response(ApiError(errors.METHOD_NOT_ALLOWED, headers={"Allow": ALLOW}))
+    return error_response(not_found(request))
 
 
-def _authorize(request: Request, state: State, headers: _Headers) -> tuple[str, str]:
+def not_found(request: Request) -> ApiError:
+    return ApiError(errors.NOT_FOUND, path=raw_path(request.scope).decode("latin-1"))
+
+
+def with_preflight(endpoint: Any) -> Any:
+    """The endpoint, with OPTIONS answered as the browsers' CORS preflight (no credentials needed)."""
+
+    async def endpoint_or_preflight(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": ALLOW})
+        response: Response = await endpoint(request)
+        return response
+
+    return endpoint_or_preflight
+
+
+def _authorize(request: Request) -> tuple[str, str]:
     """The (AccountSid, CallSid) of the path, once the credentials prove that account."""
-    account_sid = state["settings"].accounts.authenticate(headers.authorization)
+    state: State = request.scope["state"]
+    # Two Authorization headers are ambiguous, so neither proves anything.
+    authorizations = request.headers.getlist("authorization")
+    authorization = authorizations[0].encode("latin-1") if len(authorizations) == 1 else None
+    account_sid = state["settings"].accounts.authenticate(authorization)
     if account_sid is None:
-        raise ApiError(errors.AUTHENTICATE, headers={"WWW-Authenticate": WWW_AUTHENTICATE})
-    params = request.path_params
+        raise ApiError(errors.AUTHENTICATE, headers={"WWW-Authenticate": contract.WWW_AUTHENTICATE})
     try:
-        path_account_sid = percent_decode(params["AccountSid"])
-        call_sid = percent_decode(params["CallSid"])
+        path_account_sid = percent_decode(request.path_params["AccountSid"])
+        call_sid = percent_decode(request.path_params["CallSid"])
     except ValueError:
-        raise not_found(request.scope) from None
+        raise not_found(request) from None
     # SIDs are not secrets (the token is, and it was compared in constant time): == is fine here.
     if path_account_sid != account_sid or not contract.CALL_SID.fullmatch(call_sid):
-        raise not_found(request.scope)
+        raise not_found(request)
     return account_sid, call_sid
 
 
-async def _form(request: Request, state: State, headers: _Headers, body_schema: contract.FormBody) -> dict[str, str]:
-    """The form fields, checked against the contract: known, not repeated, required present, enums."""
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The whole request body, or 413 as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length")
     try:
-        length = int(headers.content_length) if headers.content_length is not None else None
+        if declared is not None and int(declared) > limit:
+            raise ApiError(errors.BODY_TOO_LARGE, limit=limit)
     except ValueError:
         raise ApiError(errors.MALFORMED_REQUEST) from None
-    settings = state["settings"]
-    body = await read_body(request.receive, length, settings.max_body_bytes)
-    if not body:
-        fields: dict[str, str] = {}
-    else:
-        check_content_type(None if headers.content_type is None else headers.content_type.decode("latin-1"))
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise ApiError(errors.BODY_TOO_LARGE, limit=limit)
+    except ClientDisconnect:
+        # The client went away before sending its whole body; nobody is left to answer.
+        raise ApiError(errors.MALFORMED_REQUEST) from None
+    return bytes(body)
+
+
+async def _form(request: Request, body_schema: contract.FormBody) -> dict[str, str]:
+    """The form fields the contract knows, checked: required present, enums, ``format: uri``."""
+    settings = request.scope["state"]["settings"]
+    body = await _read_body(request, settings.max_body_bytes)
+    fields: dict[str, str] = {}
+    if body:
+        check_content_type(request.headers.get("content-type"))
         fields = parse_form(body, body_schema.fields, strict=settings.strict_forms)
     for parameter in body_schema.required:
         if parameter not in fields:
@@ -137,29 +154,33 @@ async def _form(request: Request, state: State, headers: _Headers, body_schema: 
     return fields
 
 
+def custom_parameters(fields: Mapping[str, str]) -> dict[str, str]:
+    """The ``ParameterN.Name``/``ParameterN.Value`` fields of a create, as they were sent."""
+    return {key: value for key, value in fields.items() if key.startswith("Parameter")}
+
+
 async def create_stream(request: Request) -> Response:
-    """CreateStream: a new in-progress Stream on the call (every well-formed CallSid is a live call)."""
-    state: State = request.scope["state"]
-    headers = _Headers(request)
-    account_sid, call_sid = _authorize(request, state, headers)
-    fields = await _form(request, state, headers, contract.CREATE_BODY)
-    store = state["store"]
+    """CreateStream: a new in-progress Stream on the call."""
+    account_sid, call_sid = _authorize(request)
+    fields = await _form(request, contract.CREATE_BODY)
+    store = request.scope["state"]["store"]
     # An empty Name is no name: it could not be used to stop the Stream (the Sid path segment is never empty).
     name = fields.get("Name") or None
+    track = fields.get("Track", contract.DEFAULT_TRACK)
     for _ in range(_SID_ATTEMPTS):
         new = NewStream(
-            sid="MZ" + secrets.token_hex(16),
+            sid=contract.new_sid(contract.STREAM_SID),
             account_sid=account_sid,
             call_sid=call_sid,
             name=name,
             url=fields["Url"],
-            track=fields.get("Track", DEFAULT_TRACK),
+            track=track,
             status_callback=fields.get("StatusCallback"),
-            status_callback_method=fields.get("StatusCallbackMethod", DEFAULT_STATUS_CALLBACK_METHOD),
-            parameters={key: value for key, value in fields.items() if key.startswith("Parameter")},
+            status_callback_method=fields.get("StatusCallbackMethod", contract.DEFAULT_STATUS_CALLBACK_METHOD),
+            parameters=custom_parameters(fields),
         )
         try:
-            return _json(render_stream(store.create(new, rfc2822_now())))
+            stream = store.create(new, rfc2822_now())
         except DuplicateSid:
             continue
         except NameInUse:
@@ -170,28 +191,27 @@ async def create_stream(request: Request) -> Response:
                 call_sid=call_sid,
                 in_use=full.in_use,
                 limit=contract.MAX_TRACKS_PER_CALL,
-                track=new.track,
+                track=track,
                 needed=full.needed,
             ) from None
         except CallNotInProgress:
             raise ApiError(errors.CALL_NOT_IN_PROGRESS, call_sid=call_sid) from None
+        return JSONResponse(stream_json(stream))
     raise ApiError(errors.INTERNAL_ERROR)
 
 
 async def update_stream(request: Request) -> Response:
     """UpdateStream: stop the Stream named by SID or by name; a stopped one answers unchanged."""
-    state: State = request.scope["state"]
-    headers = _Headers(request)
-    account_sid, call_sid = _authorize(request, state, headers)
+    account_sid, call_sid = _authorize(request)
     try:
         sid_or_name = percent_decode(request.path_params["Sid"])
     except ValueError:
-        raise not_found(request.scope) from None
-    await _form(request, state, headers, contract.UPDATE_BODY)  # Status=stopped is the only valid body
-    stream = state["store"].stop(account_sid, call_sid, sid_or_name, rfc2822_now)
+        raise not_found(request) from None
+    await _form(request, contract.UPDATE_BODY)  # Status=stopped is the only valid body
+    stream = request.scope["state"]["store"].stop(account_sid, call_sid, sid_or_name, rfc2822_now)
     if stream is None:
-        raise not_found(request.scope)
-    return _json(render_stream(stream))
+        raise not_found(request)
+    return JSONResponse(stream_json(stream))
 
 
 async def update_call(request: Request) -> Response:
@@ -202,11 +222,9 @@ async def update_call(request: Request) -> Response:
     so it changes nothing; a request without ``Status`` (a redirect, on Twilio) changes nothing either.
     The answer is a Call with the fields the emulator knows; Twilio's SDK reads the others as None.
     """
-    state: State = request.scope["state"]
-    headers = _Headers(request)
-    account_sid, call_sid = _authorize(request, state, headers)
-    fields = await _form(request, state, headers, contract.CALL_UPDATE_BODY)
-    store = state["store"]
+    account_sid, call_sid = _authorize(request)
+    fields = await _form(request, contract.CALL_UPDATE_BODY)
+    store = request.scope["state"]["store"]
     if fields.get("Status") == contract.CALL_COMPLETED:
         date_updated: str | None = store.end_call(account_sid, call_sid, rfc2822_now).date_updated
     else:
@@ -217,7 +235,7 @@ async def update_call(request: Request) -> Response:
         "status": contract.CALL_IN_PROGRESS if date_updated is None else contract.CALL_COMPLETED,
         "date_updated": date_updated,
         "api_version": contract.API_VERSION,
-        "uri": call_uri(account_sid, call_sid),
-        "subresource_uris": {"streams": contract.CREATE_STREAM_PATH.format(AccountSid=account_sid, CallSid=call_sid)},
+        "uri": contract.call_path(account_sid, call_sid),
+        "subresource_uris": {"streams": contract.streams_path(account_sid, call_sid)},
     }
-    return _json(json.dumps(call).encode("utf-8"))
+    return JSONResponse(call)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from twilio_stream_contract import IN_PROGRESS, MAX_TRACKS_PER_CALL, STOPPED, TRACKS_OF
 
-# Stopped Streams remembered per worker, by (account, call, SID): a repeated stop answers without SQLite.
-STOPPED_CACHE_SIZE = 10_000
 # How long a write waits for another process's write before giving up (then the client is told to retry).
 BUSY_TIMEOUT_MS = 5000
 
@@ -135,7 +133,6 @@ class Store:
     """One SQLite connection (one per worker process); every method is one short transaction."""
 
     def __init__(self, path: str) -> None:
-        self._stopped_by_sid: dict[tuple[str, str, str], Stream] = {}
         # isolation_level=None: transactions are opened explicitly with BEGIN IMMEDIATE.
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=64)
         self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -202,10 +199,6 @@ class Store:
         Concurrent stops of one Stream make one transition: the UPDATE only applies to an in-progress
         row, and every caller then reads the row that the single winner wrote.
         """
-        key = (account_sid, call_sid, sid_or_name)
-        cached = self._stopped_by_sid.get(key)
-        if cached is not None:
-            return cached
         row = self._find_row(account_sid, call_sid, sid_or_name)
         if row is None:
             return None
@@ -215,8 +208,6 @@ class Store:
             # One statement in autocommit mode is its own (immediate) transaction.
             self._db.execute(_STOP, (STOPPED, now(), row[0], IN_PROGRESS))
             stream = _row_to_stream(self._db.execute(_BY_ID, (row[0],)).fetchone())
-        if stream.sid == sid_or_name:
-            self._remember_stopped(key, stream)
         return stream
 
     def end_call(self, account_sid: str, call_sid: str, now: Callable[[], str]) -> EndedCall:
@@ -245,14 +236,6 @@ class Store:
         """When the call ended, or None while it is in progress."""
         row = self._db.execute(_CALL_ENDED, (account_sid, call_sid)).fetchone()
         return None if row is None else str(row[0])
-
-    def _remember_stopped(self, key: tuple[str, str, str], stream: Stream) -> None:
-        # A stopped Stream never changes again (there is no restart and no delete), so its answer may be
-        # kept per worker even when several workers share the file. Only SIDs are keys: a name may later
-        # belong to a new in-progress Stream. Bounded, so a long run cannot grow it without end.
-        if len(self._stopped_by_sid) >= STOPPED_CACHE_SIZE:
-            self._stopped_by_sid.clear()
-        self._stopped_by_sid[key] = stream
 
     def _find_row(
         self, account_sid: str, call_sid: str, sid_or_name: str
