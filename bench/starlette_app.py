@@ -6,6 +6,7 @@ parsing take, and so how much is left to the emulator's own work (auth, the stor
 
 from urllib.parse import parse_qsl
 
+import twilio_stream_contract as contract
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,8 +24,4 @@ async def stop_stream(request: Request) -> Response:
     return Response(BODY, status_code=STATUS, headers=_HEADERS)
 
 
-app = Starlette(
-    routes=[
-        Route("/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Streams/{Sid}.json", stop_stream, methods=["POST"])
-    ]
-)
+app = Starlette(routes=[Route(contract.UPDATE_STREAM_PATH, stop_stream, methods=["POST"])])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import twilio_stream_contract as contract
 
 from bench.fixture import ROOT, STOP_FORM, basic_authorization
 from bench.servers import ServerFailed
@@ -141,7 +142,7 @@ def run_wrk(url: str, concurrency: int, seconds: int) -> WrkRun:
 def preflight(target: Target) -> RecordedAnswer:
     """Send the benchmark's stop request once; the target must answer 200 with a stopped Stream."""
     response = httpx.post(target.stop_url, data=STOP_FORM, headers={"Authorization": basic_authorization()}, timeout=10)
-    if response.status_code != 200 or response.json().get("status") != "stopped":
+    if response.status_code != 200 or response.json().get("status") != contract.STOPPED:
         raise ServerFailed(f"{target.name} answered {response.status_code} {response.text[:200]!r} to the stop request")
     headers = [(name, value) for name, value in response.headers.items() if name not in SERVER_ADDED_HEADERS]
     return RecordedAnswer(status=response.status_code, headers=headers, body=response.text)

@@ -374,7 +374,8 @@ def _probe_track_limit(request: Any, account_sid: str, stream_url: str) -> None:
             AccountSid=account_sid, CallSid=contract.new_sid(contract.CALL_SID)
         ).encode()
     )
-    fill = ["both_tracks"] * (contract.MAX_TRACKS_PER_CALL // len(contract.TRACKS_OF["both_tracks"]))
+    widest = max(contract.TRACKS_OF, key=lambda track: len(contract.TRACKS_OF[track]))  # both_tracks
+    fill = [widest] * (contract.MAX_TRACKS_PER_CALL // len(contract.TRACKS_OF[widest]))
     created: list[str] = []
 
     def create(track: str) -> httpx.Response:
@@ -463,10 +464,10 @@ def cors_headers_present(ctx: CheckContext, response: Response, case: Case) -> b
 @schemathesis.check
 def cors_credentials_is_boolean(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Access-Control-Allow-Credentials is a boolean, `true` or `false`, as the seed types it."""
-    value = header(response, "access-control-allow-credentials")
+    value = header(response, contract.ALLOW_CREDENTIALS_HEADER)
     if value is None or value in BOOLEAN_HEADER_VALUES:
         return None
-    raise AssertionError(f"expected Access-Control-Allow-Credentials 'true' or 'false', got {value!r}")
+    raise AssertionError(f"expected {contract.ALLOW_CREDENTIALS_HEADER} 'true' or 'false', got {value!r}")
 
 
 @schemathesis.check
@@ -474,9 +475,11 @@ def unauthorized_carries_challenge(ctx: CheckContext, response: Response, case: 
     """A 401 carries `WWW-Authenticate: Basic realm=...`, the challenge of HTTP basic authentication."""
     if response.status_code != 401:
         return None
-    value = header(response, "www-authenticate")
+    value = header(response, contract.CHALLENGE_HEADER)
     if value is None or not value.startswith("Basic realm="):
-        raise AssertionError(f"expected WWW-Authenticate 'Basic realm=\"Twilio API\"' on a 401, got {value!r}")
+        raise AssertionError(
+            f"expected {contract.CHALLENGE_HEADER} {contract.WWW_AUTHENTICATE!r} on a 401, got {value!r}"
+        )
     return None
 
 

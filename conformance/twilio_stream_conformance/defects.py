@@ -58,14 +58,14 @@ class Answer:
     body: bytes
 
     def header(self, name: str) -> bytes | None:
-        return next((value for key, value in self.headers if key.lower() == name.encode()), None)
+        return next((value for key, value in self.headers if key.lower() == name.lower().encode()), None)
 
     def without_header(self, name: str) -> None:
-        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.encode()]
+        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.lower().encode()]
 
     def set_header(self, name: str, value: str) -> None:
         self.without_header(name)
-        self.headers.append((name.encode(), value.encode()))
+        self.headers.append((name.lower().encode(), value.encode()))
 
     def json(self) -> dict[str, Any] | None:
         return json_object(self.body)
@@ -145,10 +145,10 @@ class LocalTimeDate(Defect):
 
 class MissingCorsHeader(Defect):
     name, check = "missing-cors-header", "cors_headers_present"
-    description = "no Access-Control-Expose-Headers"
+    description = f"no {contract.CORS_HEADERS[-1][0]}"
 
     def answer(self, scope: Scope, answer: Answer) -> None:
-        answer.without_header("access-control-expose-headers")
+        answer.without_header(contract.CORS_HEADERS[-1][0])
 
 
 class CorsCredentialsNotBoolean(Defect):
@@ -156,7 +156,7 @@ class CorsCredentialsNotBoolean(Defect):
     description = "Access-Control-Allow-Credentials: yes"
 
     def answer(self, scope: Scope, answer: Answer) -> None:
-        answer.set_header("access-control-allow-credentials", "yes")
+        answer.set_header(contract.ALLOW_CREDENTIALS_HEADER, "yes")
 
 
 class ServerErrorOnInvalidBody(Defect):
@@ -268,7 +268,7 @@ class NoWwwAuthenticate(Defect):
     description = "401 without WWW-Authenticate"
 
     def answer(self, scope: Scope, answer: Answer) -> None:
-        answer.without_header("www-authenticate")
+        answer.without_header(contract.CHALLENGE_HEADER)
 
 
 class ErrorWithoutCode(Defect):

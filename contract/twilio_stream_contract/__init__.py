@@ -181,7 +181,11 @@ DEFAULT_STATUS_CALLBACK_METHOD = CREATE_BODY.defaults["StatusCallbackMethod"]
 
 # The names of the headers every answer must carry, in the contract's words (WWW-Authenticate is 401 only).
 RESPONSE_HEADER_NAMES: frozenset[str] = frozenset(_COMPONENTS["headers"])
-WWW_AUTHENTICATE = _header_value(_COMPONENTS["headers"]["WWW-Authenticate"]["example"])
+# The two headers code names by name: the 401's challenge, and the CORS header the seed types as a boolean.
+CHALLENGE_HEADER, ALLOW_CREDENTIALS_HEADER = "WWW-Authenticate", "Access-Control-Allow-Credentials"
+if not {CHALLENGE_HEADER, ALLOW_CREDENTIALS_HEADER} <= RESPONSE_HEADER_NAMES:
+    raise ImportError("openapi.yaml renamed a header this module names")
+WWW_AUTHENTICATE = _header_value(_COMPONENTS["headers"][CHALLENGE_HEADER]["example"])
 # The CORS headers of every answer and the values Twilio sends (the contract's examples), in its order.
 CORS_HEADERS: tuple[tuple[str, str], ...] = tuple(
     (name, _header_value(header["example"]))

@@ -100,7 +100,7 @@ def _authorize(request: Request) -> tuple[str, str]:
     authorization = authorizations[0].encode("latin-1") if len(authorizations) == 1 else None
     account_sid = state["settings"].accounts.authenticate(authorization)
     if account_sid is None:
-        raise ApiError(errors.AUTHENTICATE, headers={"WWW-Authenticate": contract.WWW_AUTHENTICATE})
+        raise ApiError(errors.AUTHENTICATE, headers={contract.CHALLENGE_HEADER: contract.WWW_AUTHENTICATE})
     try:
         path_account_sid = percent_decode(request.path_params["AccountSid"])
         call_sid = percent_decode(request.path_params["CallSid"])
