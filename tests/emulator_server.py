@@ -43,7 +43,9 @@ def emulator_settings(**overrides: Any) -> Settings:
         {ACCOUNT_SID: AUTH_TOKEN, OTHER_ACCOUNT_SID: OTHER_AUTH_TOKEN},
         {API_KEY_SID: ApiKey(API_KEY_SECRET, ACCOUNT_SID)},
     )
-    return Settings(**{"accounts": accounts, "db": ":memory:", **overrides})
+    # The REST resource alone unless a test asks for media: a Stream then stays in progress until stopped,
+    # whatever its Url (with media, an unreachable Url ends it at once, as on Twilio).
+    return Settings(**{"accounts": accounts, "db": ":memory:", "stream_media": False, **overrides})
 
 
 def streams_path(account_sid: str = ACCOUNT_SID, call_sid: str = CALL_SID) -> str:
@@ -111,14 +113,17 @@ def emulator_server(
     extra_args: tuple[str, ...] = (),
     log_level: str = "info",
     startup_timeout: float = 30.0,
+    media: bool = False,
 ) -> Iterator[RunningEmulator]:
-    """The emulator's command on 127.0.0.1 and a free port, with one account (None, None: the defaults)."""
+    """The emulator's command on 127.0.0.1 and a free port, with one account (None, None: the defaults);
+    the REST resource alone (``--no-media``) unless ``media``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "EMULATOR_"))}
     if account_sid is not None and auth_token is not None:
         env |= {"TWILIO_ACCOUNT_SID": account_sid, "TWILIO_AUTH_TOKEN": auth_token}
         if account_sid == ACCOUNT_SID:
             env |= {"TWILIO_API_KEY": API_KEY_SID, "TWILIO_API_SECRET": API_KEY_SECRET}
     options = ("--db", db, "--workers", str(workers), "--log-level", log_level, *extra_args)
+    options += () if media else ("--no-media",)
     with running(*options, env=env, startup_timeout=startup_timeout) as server:
         yield RunningEmulator(server, account_sid or DEFAULT_ACCOUNT_SID, auth_token or DEFAULT_AUTH_TOKEN)
 

@@ -5,12 +5,10 @@ import secrets
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 import schemathesis
-import twilio_stream_contract as contract
 from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import CheckContext, GenerationMode, Response
@@ -333,38 +331,6 @@ def test_stop_by_sid_answers_that_stream_rejects_another_stream() -> None:
         )
 
 
-def _every_mix_of_tracks(length: int) -> list[tuple[str, ...]]:
-    mixes: list[tuple[str, ...]] = [()]
-    for _ in range(length):
-        mixes = [(*mix, track) for mix in mixes for track in contract.TRACKS_OF]
-    return mixes
-
-
-@pytest.mark.parametrize("mix", _every_mix_of_tracks(3), ids="+".join)
-def test_track_limit_is_enforced_judges_each_create_by_the_tracks_in_progress(mix: tuple[str, ...]) -> None:
-    call, in_use = new_call_sid(), 0
-    for track in mix:
-        needed = len(contract.TRACKS_OF[track])
-        case, response = create_case(call, track=track), answer(200, stream(call, new_stream_sid()))
-        if in_use + needed <= contract.MAX_TRACKS_PER_CALL:
-            checks.track_limit_is_enforced(CONTEXT, response, case)
-            in_use += needed
-        else:
-            with pytest.raises(AssertionError, match=f"already streams {in_use} of its"):
-                checks.track_limit_is_enforced(CONTEXT, response, case)
-
-
-def test_track_limit_is_enforced_frees_the_tracks_of_a_stopped_stream() -> None:
-    call = new_call_sid()
-    both = [_created(call, track="both_tracks") for _ in range(contract.MAX_TRACKS_PER_CALL // 2)]
-    stop = answer(200, stream(call, both[0], status="stopped"))
-    checks.track_limit_is_enforced(CONTEXT, stop, update_case(call, both[0]))
-
-    checks.track_limit_is_enforced(
-        CONTEXT, answer(200, stream(call, new_stream_sid())), create_case(call, None, "both_tracks")
-    )
-
-
 def test_unknown_stream_is_not_found_accepts_a_stop_of_a_created_stream() -> None:
     call = new_call_sid()
     sid = _created(call)
@@ -538,7 +504,6 @@ def test_checks_are_registered_with_schemathesis() -> None:
         "stop_answers_stopped",
         "stop_by_name_answers_the_created_stream",
         "stop_by_sid_answers_that_stream",
-        "track_limit_is_enforced",
         "unknown_stream_is_not_found",
         "client_error_is_twilio_error",
         "error_status_matches_http_status",
@@ -548,47 +513,3 @@ def test_checks_are_registered_with_schemathesis() -> None:
         "wrong_auth_token_is_refused",
         "stateful_create_is_accepted",
     } <= registered
-
-
-class TrackLimitServer:
-    """Answers the track-limit probe as a server that allows `limit` tracks per call and counts
-    `tracks_of_both` tracks for a both_tracks Stream; records the stops it is sent."""
-
-    def __init__(self, limit: int, tracks_of_both: int) -> None:
-        self.limit, self.tracks_of_both = limit, tracks_of_both
-        self.in_use: dict[str, int] = {}
-        self.stopped: list[str] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        form = dict(parse_qsl(request.content.decode()))
-        segments = request.url.path.split("/")
-        call = segments[5]
-        if "Status" in form:
-            self.stopped.append(segments[-1].removesuffix(".json"))
-            return httpx.Response(200, json=stream(call, segments[-1].removesuffix(".json"), status="stopped"))
-        needed = self.tracks_of_both if form["Track"] == "both_tracks" else 1
-        if self.in_use.get(call, 0) + needed > self.limit:
-            return httpx.Response(400, json=error(400))
-        self.in_use[call] = self.in_use.get(call, 0) + needed
-        return httpx.Response(200, json=stream(call, new_stream_sid()))
-
-
-@pytest.mark.parametrize(("tracks_of_both", "passes"), [(2, True), (1, False)], ids=["counts-tracks", "counts-streams"])
-def test_track_limit_is_enforced_probes_a_call_filled_with_both_tracks(
-    monkeypatch: pytest.MonkeyPatch, tracks_of_both: int, passes: bool
-) -> None:
-    server = TrackLimitServer(contract.MAX_TRACKS_PER_CALL, tracks_of_both)
-    probes = checks.Probes()
-    probes.transport = httpx.MockTransport(server)
-    monkeypatch.setattr(checks, "PROBES", probes)
-    call = new_call_sid()
-    response = answer(200, stream(call, new_stream_sid()))
-
-    if passes:
-        checks.track_limit_is_enforced(CONTEXT, response, create_case(call))
-    else:
-        with pytest.raises(AssertionError, match="expected 400 for a one-track Stream"):
-            checks.track_limit_is_enforced(CONTEXT, response, create_case(call))
-
-    assert len(server.stopped) == contract.MAX_TRACKS_PER_CALL // 2 + (0 if passes else 1)  # the probe cleans up
-    assert not checks.PROBES.first_time("track-limit", CREATE.label)  # once per run

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from twilio_stream_emulator import Settings, create_app
 from twilio_stream_emulator.app import create_app_from_environment
 from twilio_stream_emulator.middleware import RAW_CORS_HEADERS
+from twilio_stream_emulator.state import State
 
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, emulator_settings
 
@@ -141,7 +142,7 @@ def test_create_app_builds_a_starlette_app_with_the_store_in_its_lifespan() -> N
             return sorted(state or {})
 
     assert isinstance(app, Starlette)
-    assert asyncio.run(lifespan_state()) == ["settings", "store"]
+    assert asyncio.run(lifespan_state()) == sorted(State.__annotations__)
 
 
 def test_the_workers_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

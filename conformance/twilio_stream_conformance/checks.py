@@ -207,7 +207,7 @@ def request_headers(request: Any) -> dict[str, str]:
     }
 
 
-# --- Which stream a stop reaches, and how many tracks a call carries (needs what the run did) -------
+# --- Which stream a stop reaches (needs what the run created) -----------------------------------------
 
 # What a stop must echo of the Stream the create answered: everything but what the stop changes.
 ECHOED_FIELDS = tuple(field for field in contract.STREAM_FIELDS if field not in ("status", "date_updated"))
@@ -215,8 +215,7 @@ ECHOED_FIELDS = tuple(field for field in contract.STREAM_FIELDS if field not in 
 
 class KnownStreams:
     """What this run has seen of the streams, per (account, call): every SID a 200 answered with, the
-    Stream each create answered, the SID that each name was last created with, and the tracks of the
-    streams the run created and has not seen stopped.
+    Stream each create answered, and the SID that each name was last created with.
 
     Filled from the 200 answers of both operations: a stop by name may reveal a stream created before
     the run, and that stream exists. Every check records what it sees, in whatever order schemathesis
@@ -229,7 +228,6 @@ class KnownStreams:
         self._revealed_by: dict[tuple[str, str, str], set[str]] = {}
         self._created: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._sid_by_name: dict[tuple[str, str, str], str] = {}
-        self._live_tracks: dict[tuple[str, str], dict[str, int]] = {}
 
     def observe(self, response: Response, case: Case) -> None:
         stream = stream_body(response, case)
@@ -238,19 +236,13 @@ class KnownStreams:
             return
         sid: str = stream["sid"]
         name = case.body.get("Name") if isinstance(case.body, dict) else None
-        tracks = tracks_of_create(case)
         with self._lock:
             self._revealed_by.setdefault((account_sid, call_sid, sid), set()).add(case.id)
-            live = self._live_tracks.setdefault((account_sid, call_sid), {})
             if operation_id(case) == CREATE_STREAM:
                 self._created.setdefault((account_sid, call_sid, sid), stream)
                 if isinstance(name, str) and name:
                     # A name may be reused once its stream is stopped; the newest stream holds it.
                     self._sid_by_name[(account_sid, call_sid, name)] = sid
-                if tracks is not None:
-                    live.setdefault(sid, tracks)
-            else:
-                live.pop(sid, None)
 
     def known_before(self, case: Case, account_sid: str, call_sid: str, sid: str) -> bool:
         """Whether a case other than this one revealed the stream."""
@@ -266,22 +258,8 @@ class KnownStreams:
         with self._lock:
             return self._created.get((account_sid, call_sid, sid))
 
-    def tracks_in_progress(self, account_sid: str, call_sid: str, besides: str) -> int:
-        """The tracks of the streams this run created on the call and has not seen stopped, but `besides`."""
-        with self._lock:
-            live = self._live_tracks.get((account_sid, call_sid), {})
-            return sum(tracks for sid, tracks in live.items() if sid != besides)
-
 
 KNOWN_STREAMS = KnownStreams()
-
-
-def tracks_of_create(case: Case) -> int | None:
-    """How many of the call's tracks a valid CreateStream asks for; None for another case."""
-    if operation_id(case) != CREATE_STREAM or not isinstance(case.body, dict):
-        return None
-    track = case.body.get("Track", contract.CREATE_BODY.defaults["Track"])
-    return len(contract.TRACKS_OF[track]) if isinstance(track, str) and track in contract.TRACKS_OF else None
 
 
 def _addressed_stream(case: Case) -> tuple[str, str, str] | None:
@@ -333,77 +311,6 @@ def stop_by_sid_answers_that_stream(ctx: CheckContext, response: Response, case:
     if created is not None:
         _assert_echoes(stream, created, f"created as {addressed[2]}")
     return None
-
-
-@schemathesis.check
-def track_limit_is_enforced(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """A create is refused when its tracks do not fit beside those the call already streams: a call
-    carries at most four one-way tracks, a `both_tracks` Stream takes two of them.
-
-    Only the streams this run created and has not seen stopped are counted: a lower bound of what the
-    server holds, so a server is never failed for streams the run cannot see.
-    """
-    KNOWN_STREAMS.observe(response, case)
-    stream = stream_body(response, case)
-    needed = tracks_of_create(case)
-    account_sid, call_sid = path_parameter(case, "AccountSid"), path_parameter(case, "CallSid")
-    if stream is None or needed is None or account_sid is None or call_sid is None:
-        return None
-    in_use = KNOWN_STREAMS.tracks_in_progress(account_sid, call_sid, besides=str(stream.get("sid")))
-    if in_use + needed > contract.MAX_TRACKS_PER_CALL:
-        raise AssertionError(
-            f"expected 400 for a Stream of {needed} track(s) on a call that already streams {in_use} of its "
-            f"{contract.MAX_TRACKS_PER_CALL} tracks (the run's own Streams), got 200"
-        )
-    stream_url = case.body.get("Url") if isinstance(case.body, dict) else None
-    probe = response.request is not None and isinstance(stream_url, str)
-    if probe and PROBES.first_time("track-limit", case.operation.label):
-        _probe_track_limit(response.request, account_sid, str(stream_url))
-    return None
-
-
-def _probe_track_limit(request: Any, account_sid: str, stream_url: str) -> None:
-    """Fill a fresh call with `both_tracks` Streams up to the track limit; one more Stream of one track
-    must then be refused. A server that counts Streams rather than tracks accepts it. The Streams the
-    probe made are stopped again. Inconclusive (no verdict) where the server refuses the fill itself,
-    e.g. Twilio, on which a random CallSid is no live call."""
-    url = httpx.URL(str(request.url))
-    headers = {name: value for name, value in request_headers(request).items() if name.lower() == "authorization"}
-    create_url = url.copy_with(
-        raw_path=contract.CREATE_STREAM_PATH.format(
-            AccountSid=account_sid, CallSid=contract.new_sid(contract.CALL_SID)
-        ).encode()
-    )
-    widest = max(contract.TRACKS_OF, key=lambda track: len(contract.TRACKS_OF[track]))  # both_tracks
-    fill = [widest] * (contract.MAX_TRACKS_PER_CALL // len(contract.TRACKS_OF[widest]))
-    created: list[str] = []
-
-    def create(track: str) -> httpx.Response:
-        answer = PROBES.send(
-            httpx.Request("POST", create_url, headers=headers, data={"Url": stream_url, "Track": track})
-        )
-        stream = json_object(answer.content) if answer.status_code == 200 else None
-        if stream is not None and isinstance(stream.get("sid"), str):
-            created.append(stream["sid"])
-        return answer
-
-    try:
-        if any(create(track).status_code != 200 for track in fill):
-            return
-        one_more = create(next(track for track, names in contract.TRACKS_OF.items() if len(names) == 1))
-        if one_more.status_code == 200:
-            raise AssertionError(
-                f"expected 400 for a one-track Stream on a call whose {len(fill)} both_tracks Streams fill its "
-                f"{contract.MAX_TRACKS_PER_CALL} tracks, got 200 (POST {create_url})"
-            )
-    finally:
-        for sid in created:
-            stop_path = create_url.raw_path.decode().removesuffix(".json") + f"/{sid}.json"
-            PROBES.send(
-                httpx.Request(
-                    "POST", url.copy_with(raw_path=stop_path.encode()), headers=headers, data=dict(contract.STOP_FORM)
-                )
-            )
 
 
 @schemathesis.check

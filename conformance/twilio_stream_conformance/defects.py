@@ -452,7 +452,6 @@ DEFECTS: dict[str, type[Defect]] = {
         DateUpdatedNull,
         StopBySidWrong,
         StopAnswersAnotherName,
-        TracksCountedAsStreams,
         UnknownFieldsRefused,
     )
 }

@@ -25,7 +25,8 @@ import yaml
 CONTRACT_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 
 
-def _load(path: Path) -> dict[str, Any]:
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A YAML document of this package, parsed safely (with libyaml's loader when there is one)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     return document
@@ -33,7 +34,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 # The parsed contract, for code that needs a part this module does not name (tests, schemathesis).
 # Treat it as read-only: everything below is derived from it once, at import.
-DOCUMENT: Mapping[str, Any] = MappingProxyType(_load(CONTRACT_PATH))
+DOCUMENT: Mapping[str, Any] = MappingProxyType(load_yaml(CONTRACT_PATH))
 _COMPONENTS: Mapping[str, Any] = DOCUMENT["components"]
 
 
@@ -206,6 +207,25 @@ if set(TRACKS_OF) != set(CREATE_BODY.enums["Track"]):
 # One-way Streams may carry at most four tracks of a call at a time (Media Streams overview, "Limits");
 # a `both_tracks` Stream uses two of them.
 MAX_TRACKS_PER_CALL = 4
+
+# --- The status callbacks of a Stream (CreateStream's callbacks) --------------------------------------
+
+_CALLBACK_FORM = _COMPONENTS["requestBodies"]["StreamStatusCallback"]["content"]["application/x-www-form-urlencoded"][
+    "schema"
+]
+# AccountSid, CallSid, StreamSid, StreamName, StreamEvent, StreamError, Timestamp: what a callback sends.
+STATUS_CALLBACK_FIELDS: tuple[str, ...] = tuple(_CALLBACK_FORM["properties"])
+STATUS_CALLBACK_REQUIRED: tuple[str, ...] = tuple(_CALLBACK_FORM["required"])
+STREAM_EVENTS: tuple[str, ...] = tuple(_CALLBACK_FORM["properties"]["StreamEvent"]["enum"])
+STREAM_STARTED, STREAM_STOPPED, STREAM_ERROR = STREAM_EVENTS
+# The header that carries the signature of a callback and of a Media Stream's WebSocket handshake.
+SIGNATURE_HEADER: str = _COMPONENTS["parameters"]["TwilioSignature"]["name"]
+
+
+def status_callback_schema() -> dict[str, Any]:
+    """The form of a status callback as a stand-alone JSON Schema."""
+    return dict(_CALLBACK_FORM)
+
 
 # --- The Call's hang-up (not part of openapi.yaml) -----------------------------------------------------
 

@@ -18,8 +18,22 @@ from twilio_stream_emulator.accounts import (
     CredentialsError,
 )
 from twilio_stream_emulator.loopback import is_loopback
+from twilio_stream_emulator.media.audio import AudioSourceError
+from twilio_stream_emulator.responses import rfc2822_now
 from twilio_stream_emulator.server import LOG_LEVELS, serve
-from twilio_stream_emulator.settings import DB_ENV, DEFAULT_DB, MEMORY_DB, STRICT_FORMS_ENV
+from twilio_stream_emulator.settings import (
+    AUDIO_ENV,
+    DB_ENV,
+    DEFAULT_DB,
+    DIAL_ANY_HOST_ENV,
+    INBOUND_AUDIO_ENV,
+    MEDIA_CA_FILE_ENV,
+    MEMORY_DB,
+    OUTBOUND_AUDIO_ENV,
+    STREAM_MEDIA_ENV,
+    STRICT_FORMS_ENV,
+    media_source,
+)
 from twilio_stream_emulator.store import Store
 
 
@@ -43,8 +57,23 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--accounts-file",
         default=os.environ.get(ACCOUNTS_FILE_ENV),
-        help=f"file of ACCOUNT_SID:AUTH_TOKEN lines, one per account (or ${ACCOUNTS_FILE_ENV})",
+        help=f"file of ACCOUNT_SID:AUTH_TOKEN and API_KEY_SID:SECRET:ACCOUNT_SID lines (or ${ACCOUNTS_FILE_ENV})",
     )
+    media = parser.add_argument_group("Media Streams")
+    media.add_argument(
+        "--no-media",
+        action="store_true",
+        help="the REST resource alone: dial nothing, send no callback; a Stream stays in progress until stopped",
+    )
+    media.add_argument("--audio", metavar="WAV", help="audio both tracks send (default: a tone per track)")
+    media.add_argument("--inbound-audio", metavar="WAV", help="audio of the inbound track only")
+    media.add_argument("--outbound-audio", metavar="WAV", help="audio of the outbound track only")
+    media.add_argument(
+        "--dial-any-host",
+        action="store_true",
+        help="dial Stream Urls and status callbacks on any host (default: loopback addresses only)",
+    )
+    media.add_argument("--media-ca-file", metavar="PEM", help="CA certificates that wss:// servers may use")
     parser.add_argument(
         "--strict-forms",
         action="store_true",
@@ -66,6 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ[ACCOUNTS_FILE_ENV] = args.accounts_file
     os.environ[DB_ENV] = args.db
     os.environ[STRICT_FORMS_ENV] = "1" if args.strict_forms else "0"
+    os.environ[DIAL_ANY_HOST_ENV] = "1" if args.dial_any_host else "0"
+    os.environ[STREAM_MEDIA_ENV] = "0" if args.no_media else "1"
+    if args.audio and (args.inbound_audio or args.outbound_audio):
+        cli.error("--audio gives both tracks their audio: use it alone, or --inbound-audio/--outbound-audio")
+    for name, value in (
+        (AUDIO_ENV, args.audio),
+        (INBOUND_AUDIO_ENV, args.inbound_audio),
+        (OUTBOUND_AUDIO_ENV, args.outbound_audio),
+        (MEDIA_CA_FILE_ENV, args.media_ca_file),
+    ):
+        os.environ[name] = value or ""
+    try:
+        # Read once here, before any worker: a file that is no audio is one clear error.
+        media_source(os.environ)
+    except AudioSourceError as error:
+        cli.error(str(error))
     try:
         accounts = Accounts.from_environment()
     except CredentialsError as error:
@@ -78,9 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Opened once here, before any worker: an unusable file is one clear error, and the schema is
         # created once rather than by every worker at the same moment.
-        Store(args.db).close()
+        store = Store(args.db)
+        # Streams left in progress by an emulator that died have no WebSocket any more: they end stopped.
+        orphans = store.stop_all_in_progress(rfc2822_now())
+        store.close()
     except sqlite3.Error as error:
         cli.error(f"cannot open the store {args.db}: {error}")
+    if orphans:
+        print(f"{orphans} Stream(s) left in progress by a previous run are stopped", file=sys.stderr)
     serve(
         "twilio_stream_emulator.app:create_app_from_environment",
         factory=True,

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 
 from twilio_stream_emulator import responses
 from twilio_stream_emulator.errors import ApiError
+from twilio_stream_emulator.media.streams import MediaStreams
 from twilio_stream_emulator.middleware import EdgeMiddleware
 from twilio_stream_emulator.routes import ROUTES
 from twilio_stream_emulator.settings import Settings
@@ -21,13 +22,16 @@ from twilio_stream_emulator.store import Store
 
 
 def create_app(settings: Settings) -> Starlette:
-    """The emulator as an ASGI app; its store opens when the app starts and closes when it stops."""
+    """The emulator as an ASGI app. Its store and its Media Streams start with the app; when the app stops,
+    every Stream still in progress is stopped (as a hang-up would) and the store closes."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         store = Store(settings.db)
         try:
-            yield {"store": store, "settings": settings}
+            media = MediaStreams(store, settings.media, settings.dial, responses.rfc2822_now, settings.stream_media)
+            async with media:
+                yield {"store": store, "settings": settings, "media": media}
         finally:
             store.close()
 

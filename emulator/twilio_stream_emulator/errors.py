@@ -48,6 +48,35 @@ INTERNAL_ERROR = TwilioError(500, 20500, "Internal Server Error")
 # fmt: on
 
 
+@dataclass(frozen=True, slots=True)
+class StreamFailure:
+    """One of Twilio's Media Stream errors (its `twilio.com/docs/api/errors/<code>` page): what a Stream's
+    `stream-error` callback says in `StreamError`, and what the access log records."""
+
+    code: int
+    name: str
+    warning: bool = False  # a warning is logged once per Stream and ends nothing
+
+    def text(self, detail: str) -> str:
+        """The `StreamError` of a `stream-error` callback: code, Twilio's name, what happened here."""
+        return f"{self.code} {self.name}: {detail}"
+
+
+# fmt: off
+STREAM_TIMEOUT = StreamFailure(31901, "WebSocket - Connection Timeout")
+STREAM_REFUSED = StreamFailure(31902, "WebSocket - Connection Refused")
+STREAM_BROKEN_PIPE = StreamFailure(31903, "WebSocket - Connection Broken Pipe")
+STREAM_TLS = StreamFailure(31910, "WebSocket - SSL Protocol Error")
+STREAM_HANDSHAKE = StreamFailure(31920, "WebSocket - Handshake Error")
+STREAM_CLOSED_BY_APP = StreamFailure(31921, "WebSocket - Close Error")
+STREAM_SCHEME = StreamFailure(31922, "WebSocket - URL Schema Not Supported")
+STREAM_MALFORMED_URL = StreamFailure(31923, "WebSocket - Malformed URL")
+STREAM_BUFFER_OVERFLOW = StreamFailure(31930, "Media - Buffer Overflow", warning=True)
+STREAM_MALFORMED_MESSAGE = StreamFailure(31950, "Protocol - Malformed Message", warning=True)
+STREAM_INVALID_MESSAGE = StreamFailure(31951, "Protocol - Invalid Message", warning=True)
+# fmt: on
+
+
 class ApiError(Exception):
     """Raised anywhere in a request; rendered by :func:`render` into Twilio's error JSON."""
 

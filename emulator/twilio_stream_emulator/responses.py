@@ -19,6 +19,8 @@ from starlette.responses import JSONResponse, Response
 from twilio_stream_emulator import errors
 from twilio_stream_emulator.errors import ApiError
 from twilio_stream_emulator.forms import check_content_type, parse_form, percent_decode, raw_path
+from twilio_stream_emulator.media import messages
+from twilio_stream_emulator.media.session import StreamPlan
 from twilio_stream_emulator.state import State
 from twilio_stream_emulator.store import CallNotInProgress, DuplicateSid, NameInUse, NewStream, Stream, TooManyTracks
 from twilio_stream_emulator.uri import is_absolute_uri
@@ -159,6 +161,22 @@ def custom_parameters(fields: Mapping[str, str]) -> dict[str, str]:
     return {key: value for key, value in fields.items() if key.startswith("Parameter")}
 
 
+def _plan(stream: Stream, new: NewStream, request: Request) -> StreamPlan:
+    """What the new Stream's media is to do; signed with its account's Auth Token."""
+    return StreamPlan(
+        stream_sid=stream.sid,
+        account_sid=stream.account_sid,
+        call_sid=stream.call_sid,
+        name=stream.name,
+        url=new.url,
+        track=new.track,
+        custom_parameters=messages.custom_parameters(new.parameters),
+        status_callback=new.status_callback,
+        status_callback_method=new.status_callback_method,
+        auth_token=request.scope["state"]["settings"].accounts.tokens[stream.account_sid],
+    )
+
+
 async def create_stream(request: Request) -> Response:
     """CreateStream: a new in-progress Stream on the call."""
     account_sid, call_sid = _authorize(request)
@@ -196,6 +214,7 @@ async def create_stream(request: Request) -> Response:
             ) from None
         except CallNotInProgress:
             raise ApiError(errors.CALL_NOT_IN_PROGRESS, call_sid=call_sid) from None
+        request.scope["state"]["media"].start(_plan(stream, new, request))
         return JSONResponse(stream_json(stream))
     raise ApiError(errors.INTERNAL_ERROR)
 
@@ -211,6 +230,7 @@ async def update_stream(request: Request) -> Response:
     stream = request.scope["state"]["store"].stop(account_sid, call_sid, sid_or_name, rfc2822_now)
     if stream is None:
         raise not_found(request)
+    request.scope["state"]["media"].stop([stream.sid])
     return JSONResponse(stream_json(stream))
 
 
@@ -226,7 +246,9 @@ async def update_call(request: Request) -> Response:
     fields = await _form(request, contract.CALL_UPDATE_BODY)
     store = request.scope["state"]["store"]
     if fields.get("Status") == contract.CALL_COMPLETED:
-        date_updated: str | None = store.end_call(account_sid, call_sid, rfc2822_now).date_updated
+        ended = store.end_call(account_sid, call_sid, rfc2822_now)
+        request.scope["state"]["media"].stop(stream.sid for stream in ended.stopped)
+        date_updated: str | None = ended.date_updated
     else:
         date_updated = store.call_ended(account_sid, call_sid)
     call = {

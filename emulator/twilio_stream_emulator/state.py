@@ -2,6 +2,7 @@
 
 from typing import TypedDict
 
+from twilio_stream_emulator.media.streams import MediaStreams
 from twilio_stream_emulator.settings import Settings
 from twilio_stream_emulator.store import Store
 
@@ -9,3 +10,4 @@ from twilio_stream_emulator.store import Store
 class State(TypedDict):
     store: Store
     settings: Settings
+    media: MediaStreams

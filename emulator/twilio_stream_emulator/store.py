@@ -9,7 +9,7 @@ A stop of a Stream that is already stopped only reads.
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from twilio_stream_contract import IN_PROGRESS, MAX_TRACKS_PER_CALL, STOPPED, TRACKS_OF
@@ -54,6 +54,9 @@ _BY_NAME = (
 _BY_ID = _SELECT + "WHERE id = ?"
 _STOP = "UPDATE streams SET status = ?, date_updated = ? WHERE id = ? AND status = ?"
 _TRACKS_IN_PROGRESS = "SELECT track FROM streams WHERE account_sid = ? AND call_sid = ? AND status = ?"
+# Placeholders only: the SIDs travel as parameters.
+_STOPPED_AMONG = "SELECT sid FROM streams WHERE status = ? AND sid IN ({marks})"
+_STOP_ALL = "UPDATE streams SET status = ?, date_updated = ? WHERE status = ?"
 _CALL_ENDED = "SELECT date_updated FROM ended_calls WHERE account_sid = ? AND call_sid = ?"
 _END_CALL = "INSERT INTO ended_calls (account_sid, call_sid, date_updated) VALUES (?, ?, ?)"
 _STOP_STREAMS_OF_CALL = (
@@ -231,6 +234,23 @@ class Store:
             db.execute("ROLLBACK")
             raise
         return EndedCall(account_sid, call_sid, date_updated, stopped)
+
+    def data_version(self) -> int:
+        """A number that changes when another connection (another worker) commits: a cheap "anything new?"."""
+        (version,) = self._db.execute("PRAGMA data_version").fetchone()
+        return int(version)
+
+    def stopped_among(self, stream_sids: Sequence[str]) -> list[str]:
+        """Which of these Streams are stopped (by SID)."""
+        if not stream_sids:
+            return []
+        query = _STOPPED_AMONG.format(marks=", ".join("?" * len(stream_sids)))
+        return [sid for (sid,) in self._db.execute(query, (STOPPED, *stream_sids))]
+
+    def stop_all_in_progress(self, date_updated: str) -> int:
+        """Stop every Stream still in progress (what a restart finds of Streams whose process died); how many."""
+        cursor = self._db.execute(_STOP_ALL, (STOPPED, date_updated, IN_PROGRESS))
+        return cursor.rowcount
 
     def call_ended(self, account_sid: str, call_sid: str) -> str | None:
         """When the call ended, or None while it is in progress."""
