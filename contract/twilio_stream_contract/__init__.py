@@ -1,11 +1,14 @@
 """What the emulator enforces, read from ``openapi.yaml`` so that no API fact is typed twice.
 
 The patterns of the path SIDs, the enums and the field names of the two form bodies, and the list of
-operations all come from the contract at the root of the repository.
+operations all come from the contract at the root of the repository. ``document()`` and ``resolve()``
+give the whole parsed document to code (tests) that needs more than these.
 """
 
+import copy
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,21 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
             target = target[part]
         node = target
     return node
+
+
+def document() -> dict[str, Any]:
+    """``openapi.yaml`` as parsed, in a copy of the caller's own.
+
+    The file is parsed once; each call deep-copies it, so a caller may change its copy (or hand it to a
+    library that does) without changing what the emulator, the suite or another caller reads.
+    """
+    return copy.deepcopy(_DOCUMENT)
+
+
+def resolve(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the node a local ``$ref`` names (``#/components/...``, followed until it names no other),
+    or of ``node`` itself when it has no ``$ref``. Keywords beside a ``$ref`` are not kept."""
+    return copy.deepcopy(_resolve(dict(node)))
 
 
 def _pattern(schema: dict[str, Any]) -> re.Pattern[str]:
