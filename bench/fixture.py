@@ -37,7 +37,7 @@ def basic_authorization(account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_T
 
 def stopped_stream_example() -> dict[str, Any]:
     """The contract's example of a stopped Stream, rewritten to the benchmark's account and call."""
-    examples = contract.DOCUMENT["components"]["responses"]["StreamStopped"]["content"]["application/json"]
+    examples = contract.document()["components"]["responses"]["StreamStopped"]["content"]["application/json"]
     stream: dict[str, Any] = dict(next(iter(examples["examples"].values()))["value"])
     stream["account_sid"] = ACCOUNT_SID
     stream["call_sid"] = CALL_SID

@@ -7,13 +7,14 @@ A fixed scenario adds the step the links cannot reach: stopping a Stream that do
 """
 
 from collections.abc import Iterator
-from pathlib import Path
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
 import twilio_stream_conformance.hooks  # the Twilio-specific checks judge every answer
+import twilio_stream_contract as contract
 from hypothesis import Phase, settings
 from schemathesis import BaseSchema, GenerationMode, HookContext, Response
 from schemathesis.specs.openapi.checks import ignored_auth
@@ -23,12 +24,11 @@ from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, U
 from twilio_stream_conformance import runner
 from twilio_stream_conformance.checks import Case
 
+from tests.client_contract import answer_of
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, RunningEmulator, emulator_server
 from tests.generated_cases import form_of
 
-CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 CONFIG = runner.CONFIG
-CALL_SID = "CA" + "5" * 32
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def contract_schema(monkeypatch: pytest.MonkeyPatch) -> BaseSchema:
     """openapi.yaml with `make conformance`'s configuration (the pinned AccountSid, the check options)."""
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
-    schema = schemathesis.openapi.from_path(CONTRACT, config=schemathesis.Config.from_path(CONFIG))
+    schema = schemathesis.openapi.from_path(contract.CONTRACT_PATH, config=schemathesis.Config.from_path(CONFIG))
     # The client's typed models cannot express an invalid request; servers meet those in `make conformance`.
     schema.config.generation.update(modes=[GenerationMode.POSITIVE])
     return schema
@@ -118,28 +118,31 @@ def test_client_follows_the_contracts_links_against_the_emulator(
 
 
 def test_client_scenario_create_stop_by_sid_by_name_again_unknown(client: TwilioClient) -> None:
+    # A call of its own: the scenario finds no Stream another test left on the emulator.
+    call_sid = contract.new_sid(contract.CALL_SID)
     body = CreateStreamBody.from_dict({"Url": "wss://example.com/media", "Name": "a/b c?"})
-    stop = UpdateStreamBody.from_dict({"Status": "stopped"})
+    stop = UpdateStreamBody.from_dict({"Status": contract.STOPPED})
 
     by_sid = create_stream.sync(
-        ACCOUNT_SID, CALL_SID, client=client, body=CreateStreamBody.from_dict({"Url": "wss://example.com/media"})
+        ACCOUNT_SID, call_sid, client=client, body=CreateStreamBody.from_dict({"Url": "wss://example.com/media"})
     )
-    named = create_stream.sync(ACCOUNT_SID, CALL_SID, client=client, body=body)
+    named = create_stream.sync(ACCOUNT_SID, call_sid, client=client, body=body)
     assert isinstance(by_sid, Stream)
     assert isinstance(named, Stream)
     assert by_sid.sid is not None
-    assert (by_sid.status, named.status, named.name) == ("in-progress", "in-progress", "a/b c?")
+    assert (by_sid.status, named.status, named.name) == (contract.IN_PROGRESS, contract.IN_PROGRESS, "a/b c?")
 
-    stopped = update_stream.sync(ACCOUNT_SID, CALL_SID, by_sid.sid, client=client, body=stop)
-    stopped_by_name = update_stream.sync(ACCOUNT_SID, CALL_SID, "a/b c?", client=client, body=stop)
-    again = update_stream.sync(ACCOUNT_SID, CALL_SID, by_sid.sid, client=client, body=stop)
-    unknown = update_stream.sync(ACCOUNT_SID, CALL_SID, "MZ" + "0" * 32, client=client, body=stop)
+    stopped = update_stream.sync(ACCOUNT_SID, call_sid, by_sid.sid, client=client, body=stop)
+    stopped_by_name = update_stream.sync(ACCOUNT_SID, call_sid, "a/b c?", client=client, body=stop)
+    again = update_stream.sync(ACCOUNT_SID, call_sid, by_sid.sid, client=client, body=stop)
+    unknown = update_stream.sync(ACCOUNT_SID, call_sid, contract.new_sid(contract.STREAM_SID), client=client, body=stop)
 
     assert isinstance(stopped, Stream)
     assert isinstance(stopped_by_name, Stream)
     assert isinstance(again, Stream)
     assert isinstance(unknown, TwilioError)
-    assert (stopped.sid, stopped.status) == (by_sid.sid, "stopped")
-    assert (stopped_by_name.sid, stopped_by_name.status) == (named.sid, "stopped")
-    assert (again.sid, again.status) == (by_sid.sid, "stopped")
-    assert (unknown.status, unknown.code) == (404, 20404)
+    assert (stopped.sid, stopped.status) == (by_sid.sid, contract.STOPPED)
+    assert (stopped_by_name.sid, stopped_by_name.status) == (named.sid, contract.STOPPED)
+    assert (again.sid, again.status) == (by_sid.sid, contract.STOPPED)
+    not_found = next(iter(answer_of("UpdateStream", HTTPStatus.NOT_FOUND).examples.values()))
+    assert (unknown.status, unknown.code) == (not_found["status"], not_found["code"])

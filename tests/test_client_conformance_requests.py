@@ -9,68 +9,42 @@ names that validates against the body schema, and HTTP basic authentication.
 
 import base64
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import httpx
 import jsonschema_rs
+import pytest
 import schemathesis
-import yaml
+import twilio_stream_contract as contract
 from hypothesis import HealthCheck, given, settings
 from twilio_stream_client import TwilioClient
-from twilio_stream_client.api.stream import create_stream, update_stream
-from twilio_stream_client.models import CreateStreamBody, UpdateStreamBody
 from twilio_stream_conformance.checks import Case
 
+from tests.client_contract import ACCOUNT_SID, DOCUMENT, ENDPOINTS, FORM, OPERATIONS, example_bodies
 from tests.generated_cases import form_of
 
-CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
-SCHEMA = schemathesis.openapi.from_path(CONTRACT)
-DOCUMENT: dict[str, Any] = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
-ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+SCHEMA = schemathesis.openapi.from_path(contract.CONTRACT_PATH)
 AUTH_TOKEN = "request-test-token"
-SEGMENT = "([^/]+)"
-STREAM = {
-    "sid": "MZ" + "0" * 32,
-    "account_sid": ACCOUNT_SID,
-    "call_sid": "CA" + "0" * 32,
-    "name": None,
-    "status": "stopped",
-    "date_updated": "Thu, 30 Jul 2015 20:00:00 +0000",
-    "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{'CA' + '0' * 32}/Streams/{'MZ' + '0' * 32}.json",
-}
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def path_template(operation_id: str) -> tuple[str, list[str]]:
+def path_template(operation_id: str) -> tuple[re.Pattern[str], list[str]]:
     """The contract's path of an operation as a regex over the raw path, and its parameter names."""
-    for path, item in DOCUMENT["paths"].items():
-        if item["post"]["operationId"] == operation_id:
-            names = re.findall(r"\{(\w+)\}", path)
-            return "^" + re.sub(r"\\\{\w+\\\}", SEGMENT, re.escape(path)) + "$", names
-    raise LookupError(operation_id)
+    path = OPERATIONS[operation_id].path
+    return re.compile(re.sub(r"\\\{\w+\\\}", "([^/]+)", re.escape(path))), re.findall(r"\{(\w+)\}", path)
 
 
 def body_validator(operation_id: str) -> Any:
-    for item in DOCUMENT["paths"].values():
-        if item["post"]["operationId"] == operation_id:
-            schema = item["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
-            return jsonschema_rs.validator_for({**schema, "components": DOCUMENT["components"]})
-    raise LookupError(operation_id)
+    operation = OPERATIONS[operation_id]
+    schema = DOCUMENT["paths"][operation.path][operation.method.lower()]["requestBody"]["content"][FORM]["schema"]
+    return jsonschema_rs.validator_for({**schema, "components": DOCUMENT["components"]})
 
 
-def parameter_validator(name: str) -> Any:
-    for item in DOCUMENT["paths"].values():
-        for parameter in item.get("parameters", []):
-            definition = (
-                DOCUMENT["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
-                if "$ref" in parameter
-                else parameter
-            )
-            if definition["name"] == name:
-                return jsonschema_rs.validator_for(definition["schema"])
-    raise LookupError(name)
+def parameter_validators(operation_id: str) -> dict[str, Any]:
+    """A validator of each path parameter of the operation, by name."""
+    parameters = map(contract.resolve, DOCUMENT["paths"][OPERATIONS[operation_id].path].get("parameters", []))
+    return {parameter["name"]: jsonschema_rs.validator_for(parameter["schema"]) for parameter in parameters}
 
 
 class Recorder:
@@ -81,27 +55,19 @@ class Recorder:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        return httpx.Response(200, json=STREAM)
-
-
-def recording_client() -> tuple[TwilioClient, Recorder]:
-    recorder = Recorder()
-    client = TwilioClient(ACCOUNT_SID, AUTH_TOKEN, httpx_args={"transport": httpx.MockTransport(recorder)})
-    return client, recorder
+        return httpx.Response(200, json=example_bodies("Stream")[0])
 
 
 def assert_is_contract_request(request: httpx.Request, case: Case, operation_id: str) -> None:
-    assert request.method == "POST"
+    assert request.method == OPERATIONS[operation_id].method
     template, names = path_template(operation_id)
     raw_path = request.url.raw_path.decode("ascii")
-    match = re.match(template, raw_path)
+    match = template.fullmatch(raw_path)
     assert match is not None, f"{raw_path!r} is not the path of {operation_id}"
     sent = {name: unquote(segment) for name, segment in zip(names, match.groups(), strict=True)}
     assert sent == case.path_parameters
-    for name in names:
-        if name != "Sid":  # the Sid of UpdateStream is a SID or any name: no pattern
-            assert parameter_validator(name).is_valid(sent[name])
-    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert all(validator.is_valid(sent[name]) for name, validator in parameter_validators(operation_id).items())
+    assert request.headers["content-type"] == FORM
     form = dict(
         parse_qsl(request.content.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(request.content))
     )
@@ -111,46 +77,21 @@ def assert_is_contract_request(request: httpx.Request, case: Case, operation_id:
     assert request.headers["authorization"] == f"Basic {expected}"
 
 
-@EXAMPLES
-@given(case=SCHEMA.find_operation_by_id("CreateStream").as_strategy())
-def test_create_stream_request_is_the_contracts(case: Case) -> None:
-    client, recorder = recording_client()
-    path = case.path_parameters or {}
+@pytest.mark.parametrize("operation_id", sorted(ENDPOINTS))
+def test_request_is_the_contracts(operation_id: str) -> None:
+    module, body_model = ENDPOINTS[operation_id]
 
-    create_stream.sync_detailed(
-        path["AccountSid"], path["CallSid"], client=client, body=CreateStreamBody.from_dict(form_of(case))
-    )
+    @EXAMPLES
+    @given(case=SCHEMA.find_operation_by_id(operation_id).as_strategy())
+    def sends_the_contracts_request(case: Case) -> None:
+        recorder = Recorder()
+        client = TwilioClient(ACCOUNT_SID, AUTH_TOKEN, httpx_args={"transport": httpx.MockTransport(recorder)})
+        _, names = path_template(operation_id)
+        arguments = [(case.path_parameters or {})[name] for name in names]
 
-    assert len(recorder.requests) == 1
-    assert_is_contract_request(recorder.requests[0], case, "CreateStream")
+        module.sync_detailed(*arguments, client=client, body=body_model.from_dict(form_of(case)))
 
+        assert len(recorder.requests) == 1
+        assert_is_contract_request(recorder.requests[0], case, operation_id)
 
-@EXAMPLES
-@given(case=SCHEMA.find_operation_by_id("UpdateStream").as_strategy())
-def test_update_stream_request_is_the_contracts(case: Case) -> None:
-    client, recorder = recording_client()
-    path = case.path_parameters or {}
-
-    update_stream.sync_detailed(
-        path["AccountSid"], path["CallSid"], path["Sid"], client=client, body=UpdateStreamBody.from_dict(form_of(case))
-    )
-
-    assert len(recorder.requests) == 1
-    assert_is_contract_request(recorder.requests[0], case, "UpdateStream")
-
-
-def test_update_stream_request_keeps_reserved_characters_of_a_name() -> None:
-    client, recorder = recording_client()
-    name = "a/b?c#d%e f+g&h=ü"
-    case = SCHEMA.find_operation_by_id("UpdateStream").Case(
-        path_parameters={"AccountSid": ACCOUNT_SID, "CallSid": "CA" + "1" * 32, "Sid": name},
-        body={"Status": "stopped"},
-        media_type="application/x-www-form-urlencoded",
-    )
-
-    update_stream.sync_detailed(
-        ACCOUNT_SID, "CA" + "1" * 32, name, client=client, body=UpdateStreamBody.from_dict(form_of(case))
-    )
-
-    assert recorder.requests[0].url.raw_path.endswith(b"/Streams/a%2Fb%3Fc%23d%25e%20f%2Bg%26h%3D%C3%BC.json")
-    assert_is_contract_request(recorder.requests[0], case, "UpdateStream")
+    sends_the_contracts_request()

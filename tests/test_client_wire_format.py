@@ -1,36 +1,41 @@
 """What the generated client puts on the wire, recorded through httpx.MockTransport.
 
-Both operations, sync and async: method, path (with the Stream name percent-encoded), basic auth of
-`sid:token`, form content type and Twilio's form field names.
+Both operations, sync and async: method, the contract's path (with the Stream name percent-encoded),
+basic auth of `sid:token`, the form content type and Twilio's form field names.
 """
 
 import asyncio
 import base64
+import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import httpx
 import pytest
-import yaml
+import twilio_stream_contract as contract
 from hypothesis import given
 from hypothesis import strategies as st
 from twilio_stream_client import TwilioClient
 from twilio_stream_client.api.stream import create_stream, update_stream
 from twilio_stream_client.models import CreateStreamBody, UpdateStreamBody
 
-ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
-CALL_SID = "CA0123456789abcdef0123456789abcdef"
-STREAM_SID = "MZ0123456789abcdef0123456789abcdef"
-AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
-STREAMS_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}/Streams"
-AUTHORIZATION = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+from tests.client_contract import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    CALL_SID,
+    FORM,
+    SERVER_URL,
+    STREAM_SID,
+    example_bodies,
+    request_example,
+)
 
-CONTRACT = Path(__file__).resolve().parent.parent / "openapi.yaml"
-STREAM_EXAMPLE: dict[str, Any] = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))["components"]["responses"][
-    "StreamStopped"
-]["content"]["application/json"]["examples"]["stopped"]["value"]
+CREATE_PATH = contract.CREATE_STREAM_PATH.format(AccountSid=ACCOUNT_SID, CallSid=CALL_SID)
+AUTHORIZATION = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+A_STREAM = example_bodies("Stream")[0]
+# A path segment as RFC 3986 allows it: unreserved characters and percent-encoded octets, nothing else.
+SEGMENT = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+")
 
 # A sync and an async caller of each operation, so that every wire test runs both ways.
 Stop = Callable[[TwilioClient, str], object]
@@ -59,7 +64,7 @@ CREATES = pytest.mark.parametrize("create", [_create_sync, _create_async], ids=[
 
 
 class Recorder:
-    """A transport that answers every request with the seed's Stream and keeps the requests."""
+    """A transport that answers every request with a Stream of the contract and keeps the requests."""
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
@@ -67,7 +72,7 @@ class Recorder:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         request.read()
         self.requests.append(request)
-        return httpx.Response(200, json=STREAM_EXAMPLE)
+        return httpx.Response(200, json=A_STREAM)
 
     @property
     def only(self) -> httpx.Request:
@@ -83,24 +88,29 @@ def _form(request: httpx.Request) -> dict[str, list[str]]:
     return parse_qs(request.content.decode("ascii"), keep_blank_values=True, strict_parsing=True)
 
 
-def _last_segment(request: httpx.Request) -> str:
+def _sid_segment(request: httpx.Request) -> str:
+    """The raw path segment that holds the Stream's SID or name in an UpdateStream request."""
+    before, after = contract.UPDATE_STREAM_PATH.split("{Sid}")
+    prefix, suffix = before.format(AccountSid=ACCOUNT_SID, CallSid=CALL_SID), after
     raw_path = request.url.raw_path.decode("ascii")
-    assert raw_path.startswith(STREAMS_PATH + "/")
-    assert raw_path.endswith(".json")
-    return raw_path.removeprefix(STREAMS_PATH + "/").removesuffix(".json")
+    assert raw_path.startswith(prefix)
+    assert raw_path.endswith(suffix)
+    return raw_path.removeprefix(prefix).removesuffix(suffix)
 
 
 @STOPS
-def test_update_stream_posts_status_stopped_to_the_stream(stop: Stop) -> None:
+def test_update_stream_posts_the_contracts_stop_to_the_stream(stop: Stop) -> None:
+    # The stop a user writes, UpdateStreamBody(status="stopped"), is the contract's example of a stop.
     recorder = Recorder()
 
     stop(_client(recorder), STREAM_SID)
 
     request = recorder.only
     assert request.method == "POST"
-    assert str(request.url) == f"https://api.twilio.com{STREAMS_PATH}/{STREAM_SID}.json"
-    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert request.content == b"Status=stopped"
+    path = contract.UPDATE_STREAM_PATH.format(AccountSid=ACCOUNT_SID, CallSid=CALL_SID, Sid=STREAM_SID)
+    assert str(request.url) == SERVER_URL + path
+    assert request.headers["Content-Type"] == FORM
+    assert _form(request) == {field: [value] for field, value in request_example("UpdateStream").items()}
 
 
 @STOPS
@@ -127,35 +137,15 @@ def test_clients_sharing_httpx_args_sign_with_their_own_credentials() -> None:
 
 
 @STOPS
-@pytest.mark.parametrize(
-    ("name", "segment"),
-    [
-        ("my-stream", "my-stream"),
-        ("a/b", "a%2Fb"),
-        ("my stream", "my%20stream"),
-        ("why?", "why%3F"),
-        ("#1", "%231"),
-        ("100%", "100%25"),
-        ("Straße", "Stra%C3%9Fe"),
-        ("..", ".."),
-    ],
-)
-def test_update_stream_percent_encodes_the_name(stop: Stop, name: str, segment: str) -> None:
+@given(name=st.text(min_size=1))
+def test_update_stream_percent_encodes_any_name_into_one_segment(stop: Stop, name: str) -> None:
+    # `/`, `?`, `#`, `%`, spaces and non-ASCII included: each is percent-encoded (UTF-8, uppercase hex).
     recorder = Recorder()
 
     stop(_client(recorder), name)
 
-    assert _last_segment(recorder.only) == segment
-
-
-@given(name=st.text(min_size=1))
-def test_update_stream_path_decodes_back_to_any_name(name: str) -> None:
-    recorder = Recorder()
-
-    _stop_sync(_client(recorder), name)
-
-    segment = _last_segment(recorder.only)
-    assert "/" not in segment
+    segment = _sid_segment(recorder.only)
+    assert SEGMENT.fullmatch(segment), segment
     assert unquote(segment, errors="strict") == name
 
 
@@ -176,8 +166,8 @@ def test_create_stream_posts_only_the_fields_set_under_twilios_names(create: Cre
 
     request = recorder.only
     assert request.method == "POST"
-    assert str(request.url) == f"https://api.twilio.com{STREAMS_PATH}.json"
-    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert str(request.url) == SERVER_URL + CREATE_PATH
+    assert request.headers["Content-Type"] == FORM
     assert _form(request) == {
         "Url": ["wss://example.com/media"],
         "Name": ["my-stream"],
@@ -191,21 +181,31 @@ def test_create_stream_posts_only_the_fields_set_under_twilios_names(create: Cre
 
 @CREATES
 def test_create_stream_leaves_twilios_defaults_to_the_server(create: Create) -> None:
-    # Track and StatusCallbackMethod have defaults in the contract; the server applies them.
+    # The contract states the defaults Twilio applies to absent fields; the client sends only what is set.
     recorder = Recorder()
 
     create(_client(recorder), CreateStreamBody(url="wss://example.com/media"))
 
-    assert _form(recorder.only) == {"Url": ["wss://example.com/media"]}
+    sent = _form(recorder.only)
+    assert set(sent) == set(contract.CREATE_BODY.required)
+    assert contract.CREATE_BODY.defaults
+    assert not set(sent) & set(contract.CREATE_BODY.defaults)
 
 
-def test_create_stream_sends_all_99_parameter_pairs() -> None:
+def test_create_stream_sends_every_field_of_the_contract() -> None:
     recorder = Recorder()
-    pairs = {f"Parameter{n}.{part}": f"{part.lower()} {n}" for n in range(1, 100) for part in ("Name", "Value")}
+    body = contract.CREATE_BODY
 
-    _create_sync(_client(recorder), CreateStreamBody.from_dict({"Url": "wss://example.com/media", **pairs}))
+    def value(field: str) -> str:
+        if field in body.enums:
+            return body.enums[field][-1]
+        return "wss://example.com/media" if field in body.uri_fields else f"value of {field}"
 
-    assert _form(recorder.only) == {"Url": ["wss://example.com/media"]} | {key: [value] for key, value in pairs.items()}
+    form = {field: value(field) for field in sorted(body.fields)}
+
+    _create_sync(_client(recorder), CreateStreamBody.from_dict(form))
+
+    assert _form(recorder.only) == {field: [value] for field, value in form.items()}
 
 
 @CREATES
@@ -230,7 +230,8 @@ def test_base_url_points_the_client_at_another_server(stop: Stop, base_url: str,
 
     stop(_client(recorder, base_url=base_url), STREAM_SID)
 
-    assert str(recorder.only.url) == f"{prefix}{STREAMS_PATH}/{STREAM_SID}.json"
+    path = contract.UPDATE_STREAM_PATH.format(AccountSid=ACCOUNT_SID, CallSid=CALL_SID, Sid=STREAM_SID)
+    assert str(recorder.only.url) == prefix + path
 
 
 def test_one_client_serves_sync_and_async_calls() -> None:
@@ -240,6 +241,7 @@ def test_one_client_serves_sync_and_async_calls() -> None:
     _stop_sync(client, STREAM_SID)
     _stop_async(client, STREAM_SID)
 
+    path = contract.UPDATE_STREAM_PATH.format(AccountSid=ACCOUNT_SID, CallSid=CALL_SID, Sid=STREAM_SID)
     assert [(r.method, r.url.path, r.headers["Authorization"]) for r in recorder.requests] == [
-        ("POST", f"{STREAMS_PATH}/{STREAM_SID}.json", AUTHORIZATION)
+        ("POST", path, AUTHORIZATION)
     ] * 2

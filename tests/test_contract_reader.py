@@ -52,7 +52,7 @@ def _filled(template: str) -> re.Pattern[str]:
 def test_paths_fill_the_documents_templates() -> None:
     account, call, sid = (contract.new_sid(pattern) for pattern in SID_PATTERNS[:3])
 
-    assert {contract.CREATE_STREAM_PATH, contract.UPDATE_STREAM_PATH} == set(contract.DOCUMENT["paths"])
+    assert {contract.CREATE_STREAM_PATH, contract.UPDATE_STREAM_PATH} == set(contract.document()["paths"])
     assert _filled(contract.CREATE_STREAM_PATH).fullmatch(contract.streams_path(account, call))
     assert _filled(contract.UPDATE_STREAM_PATH).fullmatch(contract.stream_uri(account, call, sid))
     assert contract.stream_uri(account, call, sid).split("/")[-1] == f"{sid}.json"
@@ -64,7 +64,7 @@ def test_paths_fill_the_documents_templates() -> None:
 
 def test_the_form_bodies_name_every_field_of_their_schemas() -> None:
     for body, schema in ((contract.CREATE_BODY, "CreateStreamBody"), (contract.UPDATE_BODY, "UpdateStreamBody")):
-        document = contract.DOCUMENT["components"]["schemas"][schema]
+        document = contract.document()["components"]["schemas"][schema]
         assert body.fields == set(document["properties"])
         assert body.required == tuple(document["required"])
         assert set(body.enums) <= body.fields

@@ -37,9 +37,7 @@ pytestmark = pytest.mark.anyio
 
 
 def _schema(name: str) -> jsonschema_rs.Validator:
-    return jsonschema_rs.validator_for(
-        {"$ref": f"#/components/schemas/{name}", "components": dict(contract.DOCUMENT["components"])}
-    )
+    return jsonschema_rs.validator_for(contract.json_schema(name))
 
 
 STREAM_SCHEMA, ERROR_SCHEMA = _schema("Stream"), _schema("TwilioError")

@@ -1,19 +1,24 @@
-"""The public names of twilio_stream_client, pinned: adding or removing one is a decision, not an accident."""
+"""The public names of twilio_stream_client, pinned: adding or removing one is a decision, not an accident.
 
-import importlib
-import re
+The package's own names are listed here; the models and the API modules are the contract's schemas and
+operations, so they are read from openapi.yaml.
+"""
+
+import inspect
+import pkgutil
 import subprocess
 import sys
+from types import ModuleType
 
 import httpx
 import pytest
 import twilio_stream_client
+import twilio_stream_client.api.stream
 import twilio_stream_client.models
+import twilio_stream_contract as contract
 from twilio_stream_client import TwilioClient
-from twilio_stream_client.api.stream import create_stream, update_stream
 
-ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
-AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+from tests.client_contract import ACCOUNT_SID, AUTH_TOKEN, DOCUMENT, ENDPOINTS, SERVER_URL, VARIANTS
 
 
 def test_package_exports() -> None:
@@ -28,50 +33,62 @@ def test_package_exports() -> None:
     assert all(hasattr(twilio_stream_client, name) for name in twilio_stream_client.__all__)
 
 
-def test_models_exports() -> None:
-    assert set(twilio_stream_client.models.__all__) == {
-        "CreateStreamBody",
-        "Stream",
-        "StreamStatus",
-        "StreamStatusCallbackMethod",
-        "StreamTrack",
-        "StreamUpdateStatus",
-        "TwilioError",
-        "UpdateStreamBody",
-    }
+def test_models_are_the_contracts_schemas() -> None:
+    # A model is named after its schema (use_path_prefixes_for_title_model_names: false, no titles).
+    assert set(twilio_stream_client.models.__all__) == set(DOCUMENT["components"]["schemas"])
     assert all(hasattr(twilio_stream_client.models, name) for name in twilio_stream_client.models.__all__)
-
-
-def test_models_are_the_names_of_their_modules() -> None:
-    # The package imports its models lazily; each name must still be the one its module defines.
-    for name in twilio_stream_client.models.__all__:
-        module_name = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()  # CreateStreamBody -> create_stream_body
-        module = importlib.import_module(f"twilio_stream_client.models.{module_name}")
-        assert getattr(twilio_stream_client.models, name) is getattr(module, name)
+    assert dir(twilio_stream_client.models) == sorted(twilio_stream_client.models.__all__)
 
 
 def test_an_unknown_model_is_an_attribute_error() -> None:
-    with pytest.raises(AttributeError, match="NoSuchModel"):
+    with pytest.raises(AttributeError) as raised:
         _ = twilio_stream_client.models.NoSuchModel  # type: ignore[attr-defined]
+
+    assert str(raised.value) == "module 'twilio_stream_client.models' has no attribute 'NoSuchModel'"
+
+
+def _imported_models(program: str) -> set[str]:
+    """The model modules a fresh interpreter has imported once it has run `program`."""
+    report = "import sys\nprint(*sorted(m for m in sys.modules if m.startswith('twilio_stream_client.models.')))"
+    run = subprocess.run([sys.executable, "-c", f"{program}\n{report}"], check=True, capture_output=True, text=True)
+    return set(run.stdout.split())
+
+
+def test_importing_the_models_package_imports_no_model() -> None:
+    assert _imported_models("import twilio_stream_client.models") == set()
 
 
 def test_stopping_streams_does_not_import_the_create_body() -> None:
-    # The 198 custom-parameter fields of CreateStreamBody cost milliseconds to build: a fresh interpreter
-    # that only stops Streams must not pay them.
+    # The 198 custom-parameter fields of CreateStreamBody cost milliseconds to build: a program that only
+    # stops Streams must not pay them.
     program = (
-        "import sys\n"
         "from twilio_stream_client.api.stream import update_stream\n"
         "from twilio_stream_client.models import Stream, UpdateStreamBody\n"
-        "print('twilio_stream_client.models.create_stream_body' in sys.modules)\n"
     )
-    imported = subprocess.run([sys.executable, "-c", program], check=True, capture_output=True, text=True).stdout
+    imported = _imported_models(program)
 
-    assert imported.strip() == "False"
+    assert "twilio_stream_client.models.stream" in imported
+    assert "twilio_stream_client.models.create_stream_body" not in imported
 
 
-def test_stream_operations_have_sync_async_plain_and_detailed_functions() -> None:
-    for module in (create_stream, update_stream):
-        assert all(callable(getattr(module, name)) for name in ("sync", "sync_detailed", "asyncio", "asyncio_detailed"))
+def test_an_api_module_for_each_operation_of_the_contract() -> None:
+    package = twilio_stream_client.api.stream
+    modules = {f"{package.__name__}.{module.name}" for module in pkgutil.iter_modules(package.__path__)}
+
+    assert {module.__name__ for module, _ in ENDPOINTS.values()} == modules
+    assert set(ENDPOINTS) == {operation.operation_id for operation in contract.OPERATIONS}
+
+
+@pytest.mark.parametrize("module", [module for module, _ in ENDPOINTS.values()], ids=lambda module: module.__name__)
+def test_each_operation_has_sync_async_plain_and_detailed_functions(module: ModuleType) -> None:
+    public = {
+        name
+        for name, member in inspect.getmembers(module, inspect.isfunction)
+        if not name.startswith("_") and member.__module__ == module.__name__
+    }
+
+    assert public == set(VARIANTS)
+    assert [inspect.iscoroutinefunction(getattr(module, name)) for name in VARIANTS] == [False, False, True, True]
 
 
 def test_authenticated_client_is_twilio_client() -> None:
@@ -82,9 +99,8 @@ def test_authenticated_client_is_twilio_client() -> None:
 def test_one_line_makes_a_client_for_twilio() -> None:
     client = TwilioClient(ACCOUNT_SID, AUTH_TOKEN)
 
-    httpx_client = client.get_httpx_client()
-    assert httpx_client.base_url == httpx.URL("https://api.twilio.com")
-    assert isinstance(httpx_client.auth, httpx.BasicAuth)
+    assert client.get_httpx_client().base_url == httpx.URL(SERVER_URL)
+    assert client.get_async_httpx_client().base_url == httpx.URL(SERVER_URL)
     assert client.raise_on_unexpected_status is True
 
 

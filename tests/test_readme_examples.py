@@ -19,7 +19,7 @@ import pytest
 import twilio_stream_contract as contract
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-RESPONSES: Mapping[str, Any] = contract.DOCUMENT["components"]["responses"]
+RESPONSES: Mapping[str, Any] = contract.document()["components"]["responses"]
 
 ACCOUNT_SID = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"

@@ -41,7 +41,7 @@ CORS_HEADERS = tuple(name.lower() for name, _ in contract.CORS_HEADERS)
 # The seed types Access-Control-Allow-Credentials as a boolean.
 BOOLEAN_HEADER_VALUES = ("true", "false")
 # RFC 2822 as the contract's pattern writes it (`Thu, 30 Jul 2015 20:00:00 +0000`).
-RFC_2822 = re.compile(contract.DOCUMENT["components"]["schemas"]["Stream"]["properties"]["date_updated"]["pattern"])
+RFC_2822 = re.compile(contract.document()["components"]["schemas"]["Stream"]["properties"]["date_updated"]["pattern"])
 
 
 def operation_id(case: Case) -> str | None:

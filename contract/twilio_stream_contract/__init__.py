@@ -11,6 +11,7 @@ In a clone, ``openapi.yaml`` here is a link to the contract at the root of the r
 a copy of it.
 """
 
+import copy
 import json
 import re
 import secrets
@@ -32,10 +33,18 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
-# The parsed contract, for code that needs a part this module does not name (tests, schemathesis).
-# Treat it as read-only: everything below is derived from it once, at import.
-DOCUMENT: Mapping[str, Any] = MappingProxyType(load_yaml(CONTRACT_PATH))
-_COMPONENTS: Mapping[str, Any] = DOCUMENT["components"]
+_DOCUMENT: dict[str, Any] = load_yaml(CONTRACT_PATH)
+_COMPONENTS: Mapping[str, Any] = _DOCUMENT["components"]
+
+
+def document() -> dict[str, Any]:
+    """``openapi.yaml`` as parsed, in a copy of the caller's own, for code that needs a part this module
+    does not name (tests, schemathesis).
+
+    The file is parsed once; each call deep-copies it, so a caller may change its copy (or hand it to a
+    library that does) without changing what the emulator, the suite or another caller reads.
+    """
+    return copy.deepcopy(_DOCUMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +67,20 @@ class FormBody:
     defaults: Mapping[str, str]
 
 
-def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
     """Follow a local ``$ref`` (``#/components/...``) to the node it names."""
     while "$ref" in node:
-        target: Any = DOCUMENT
+        target: Any = _DOCUMENT
         for part in node["$ref"].removeprefix("#/").split("/"):
             target = target[part]
         node = target
     return node
+
+
+def resolve(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the node a local ``$ref`` names (``#/components/...``, followed until it names no other),
+    or of ``node`` itself when it has no ``$ref``. Keywords beside a ``$ref`` are not kept."""
+    return copy.deepcopy(dict(_resolve(node)))
 
 
 def json_schema(name: str) -> dict[str, Any]:
@@ -86,7 +101,7 @@ def _form_body(schema_name: str) -> FormBody:
     uri_fields: set[str] = set()
     defaults: dict[str, str] = {}
     for field, field_schema in schema["properties"].items():
-        resolved = resolve(field_schema)
+        resolved = _resolve(field_schema)
         # OpenAPI 3.1 lets `default` sit beside a $ref; the referenced schema may carry one too.
         default = field_schema.get("default", resolved.get("default"))
         if default is not None:
@@ -108,7 +123,7 @@ def _operations() -> tuple[Operation, ...]:
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
     return tuple(
         Operation(method.upper(), path, item["operationId"])
-        for path, path_item in DOCUMENT["paths"].items()
+        for path, path_item in _DOCUMENT["paths"].items()
         for method, item in path_item.items()
         if method in methods
     )
