@@ -14,10 +14,9 @@ answer of any status ends it. The same loopback rule as the Media Stream's appli
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import twilio_stream_contract as contract
@@ -58,23 +57,23 @@ class StatusCallback:
         return {name: value for name in contract.STATUS_CALLBACK_FIELDS if (value := values[name]) is not None}
 
     def request(self, event: str, error: str | None = None) -> httpx.Request:
-        """The signed request of one callback."""
+        """The signed request of one callback. The URL signed is the URL sent, as httpx writes it."""
         params = self.params(event, error)
         if self.method == "GET":
-            separator = "&" if urlsplit(self.url).query else "?"
-            url = self.url + separator + urlencode(params)
-            headers = {contract.SIGNATURE_HEADER: compute_signature(self.auth_token, url)}
+            url = httpx.URL(self.url).copy_merge_params(params)
+            headers = {contract.SIGNATURE_HEADER: compute_signature(self.auth_token, str(url))}
             return httpx.Request("GET", url, headers=headers)
-        headers = {contract.SIGNATURE_HEADER: compute_signature(self.auth_token, self.url, params)}
-        return httpx.Request("POST", self.url, headers=headers, data=params)
+        url = httpx.URL(self.url)
+        headers = {contract.SIGNATURE_HEADER: compute_signature(self.auth_token, str(url), params)}
+        return httpx.Request("POST", url, headers=headers, data=params)
 
 
 class StatusCallbacks:
     """The sender of every Stream's callbacks: one chain of tasks per Stream, in order."""
 
-    def __init__(self, any_host: bool = False) -> None:
+    def __init__(self, any_host: bool = False, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._any_host = any_host
-        self._client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+        self._client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, transport=transport)
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._last: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -129,24 +128,3 @@ class StatusCallbacks:
 
     def pending(self) -> int:
         return len(self._tasks)
-
-
-def status_callback(
-    url: str | None,
-    method: str,
-    auth_token: str,
-    ids: Mapping[str, str],
-    name: str | None,
-) -> StatusCallback | None:
-    """The callbacks of a Stream created with this ``StatusCallback``, or None without one."""
-    if not url:
-        return None
-    return StatusCallback(
-        url=url,
-        method=method,
-        auth_token=auth_token,
-        account_sid=ids["account_sid"],
-        call_sid=ids["call_sid"],
-        stream_sid=ids["stream_sid"],
-        stream_name=name or ids["stream_sid"],
-    )
