@@ -1,38 +1,19 @@
 """BENCHMARKS.md and the chart, from one run's results: one table per measurement, then the targets."""
 
-from collections.abc import Iterable
 from pathlib import Path
 
-from bench import chart
+from bench import chart, report_streams
 from bench.client_cost import BASELINE_OF, GENERATED_ASYNC, GENERATED_SYNC, TWILIO_SDK, CallCost
 from bench.import_time import BUDGET_OVER_HTTPX_MS, HTTPX, OURS_FIRST_USE, TWILIO_FIRST_USE, ImportCost
+from bench.markdown import cell, notes, table, verdict
 from bench.results import Results
-from bench.stats import Summary, ratio
+from bench.stats import ratio
 from bench.targets import BARE_1, EMULATOR_1, EMULATOR_1_QUIET, EMULATOR_2, FLOOR_OF, PRISM, STARLETTE_1
 from bench.throughput import Throughput
 
 CLIENT_RATIO_TARGET = 1.15
 FLOOR_SHARE_TARGET = 0.5
 FINDINGS = Path(__file__).resolve().parent / "findings.md"
-
-
-def _cell(summary: Summary, digits: int = 1) -> str:
-    return f"{summary.median:,.{digits}f} ({summary.low:,.{digits}f}-{summary.high:,.{digits}f})"
-
-
-def _verdict(met: bool) -> str:
-    return "met" if met else "**missed**"
-
-
-def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
-    header = list(header)
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
-
-
-def _notes(results: Results, section: str) -> list[str]:
-    return [f"> {text}" for text in results.notes.get(section, [])]
 
 
 def _client_section(results: Results, costs: list[CallCost]) -> list[str]:
@@ -44,8 +25,8 @@ def _client_section(results: Results, costs: list[CallCost]) -> list[str]:
         rows.append(
             [
                 cost.client,
-                _cell(cost.wall_us),
-                _cell(cost.cpu_us),
+                cell(cost.wall_us),
+                cell(cost.cpu_us),
                 f"{ratio(cost.wall_us.median, peer.wall_us.median):.2f}x" if peer else "n/a",
                 f"{ratio(cost.cpu_us.median, peer.cpu_us.median):.2f}x" if peer else "n/a",
                 peer.client if peer else "(reference)",
@@ -60,7 +41,7 @@ def _client_section(results: Results, costs: list[CallCost]) -> list[str]:
         "rotated between repeats. Microseconds per call, median (lowest-highest repeat). Client CPU is "
         "`time.process_time()` of the benchmark process; the server runs in another process.",
         "",
-        *_table(
+        *table(
             ["Client", "Wall µs/call", "Client CPU µs/call", "Wall vs peer", "CPU vs peer", "Peer"],
             rows,
         ),
@@ -73,7 +54,7 @@ def _client_section(results: Results, costs: list[CallCost]) -> list[str]:
             cpu = ratio(mine.cpu_us.median, peer.cpu_us.median)
             lines.append(
                 f"- Target {ours} within {CLIENT_RATIO_TARGET}x of {peer.client}: wall {wall:.2f}x, "
-                f"CPU {cpu:.2f}x: {_verdict(max(wall, cpu) <= CLIENT_RATIO_TARGET)}."
+                f"CPU {cpu:.2f}x: {verdict(max(wall, cpu) <= CLIENT_RATIO_TARGET)}."
             )
     if GENERATED_SYNC in by_name and TWILIO_SDK in by_name:
         mine, sdk = by_name[GENERATED_SYNC], by_name[TWILIO_SDK]
@@ -81,9 +62,9 @@ def _client_section(results: Results, costs: list[CallCost]) -> list[str]:
         cpu = ratio(sdk.cpu_us.median, mine.cpu_us.median)
         lines.append(
             f"- Target {GENERATED_SYNC} ahead of the {TWILIO_SDK}: the SDK costs {wall:.2f}x in wall time and "
-            f"{cpu:.2f}x in client CPU: {_verdict(wall > 1 and cpu > 1)}."
+            f"{cpu:.2f}x in client CPU: {verdict(wall > 1 and cpu > 1)}."
         )
-    return [*lines, *_notes(results, "client"), ""]
+    return [*lines, *notes(results, "client"), ""]
 
 
 def _import_section(results: Results, costs: list[ImportCost]) -> list[str]:
@@ -93,7 +74,7 @@ def _import_section(results: Results, costs: list[ImportCost]) -> list[str]:
         [
             cost.variant,
             "`" + cost.snippet.replace("\n", "; ") + "`",
-            _cell(cost.ms),
+            cell(cost.ms),
             f"{cost.ms.median - httpx_ms:+.1f} ms" if cost.variant != HTTPX else "(reference)",
         ]
         for cost in costs
@@ -105,21 +86,21 @@ def _import_section(results: Results, costs: list[ImportCost]) -> list[str]:
         f"`python -I` interpreter and times it from the inside, so interpreter start-up is left out; "
         f"{results.plan.import_runs} samples per variant, interleaved. Milliseconds, median (lowest-highest).",
         "",
-        *_table(["Variant", "Snippet", "ms", "vs import httpx"], rows),
+        *table(["Variant", "Snippet", "ms", "vs import httpx"], rows),
         "",
     ]
     if OURS_FIRST_USE in by_name and HTTPX in by_name:
         extra = by_name[OURS_FIRST_USE].ms.median - httpx_ms
         lines.append(
             f"- Target {OURS_FIRST_USE} at most `import httpx` + {BUDGET_OVER_HTTPX_MS:.0f} ms: "
-            f"+{extra:.1f} ms: {_verdict(extra <= BUDGET_OVER_HTTPX_MS)}."
+            f"+{extra:.1f} ms: {verdict(extra <= BUDGET_OVER_HTTPX_MS)}."
         )
     if TWILIO_FIRST_USE in by_name and OURS_FIRST_USE in by_name:
         lines.append(
             f"- For comparison, {TWILIO_FIRST_USE} takes {by_name[TWILIO_FIRST_USE].ms.median:.1f} ms and "
             f"ours {by_name[OURS_FIRST_USE].ms.median:.1f} ms."
         )
-    return [*lines, *_notes(results, "import"), ""]
+    return [*lines, *notes(results, "import"), ""]
 
 
 def _throughput_section(results: Results, rows_in: list[Throughput]) -> list[str]:
@@ -133,10 +114,10 @@ def _throughput_section(results: Results, rows_in: list[Throughput]) -> list[str
             [
                 row.target,
                 str(row.concurrency),
-                _cell(row.requests_per_second, 0),
+                cell(row.requests_per_second, 0),
                 f"{share:.0%} of {floor}" if share is not None else "(floor)",
-                _cell(row.p50_ms, 2),
-                _cell(row.p99_ms, 2),
+                cell(row.p50_ms, 2),
+                cell(row.p99_ms, 2),
                 f"{row.http_errors} / {row.socket_errors}",
             ]
         )
@@ -152,7 +133,7 @@ def _throughput_section(results: Results, rows_in: list[Throughput]) -> list[str
         "The floors run on the emulator's own server settings (`bench/serve.py`: uvicorn, uvloop, the emulator's "
         "httptools protocol, no uvicorn access log).",
         "",
-        *_table(
+        *table(
             [
                 "Server",
                 "Connections",
@@ -178,7 +159,7 @@ def _throughput_section(results: Results, rows_in: list[Throughput]) -> list[str
             met = share >= FLOOR_SHARE_TARGET and (prism is None or mine > prism)
             lines.append(
                 f"- Target {emulator}, {concurrency} connection(s): at least {FLOOR_SHARE_TARGET:.0%} of the floor "
-                f"and ahead of Prism: {share:.0%} of the floor, {against_prism}: {_verdict(met)}."
+                f"and ahead of Prism: {share:.0%} of the floor, {against_prism}: {verdict(met)}."
             )
     ladder = [BARE_1, STARLETTE_1, EMULATOR_1_QUIET, EMULATOR_1]
     for concurrency in plan.concurrencies:
@@ -190,7 +171,7 @@ def _throughput_section(results: Results, rows_in: list[Throughput]) -> list[str
                 + " -> ".join(f"{name} {value:,.0f} req/s ({ratio(value, floor_rps):.0%})" for name, value in steps)
                 + "."
             )
-    return [*lines, *_notes(results, "throughput"), ""]
+    return [*lines, *notes(results, "throughput"), ""]
 
 
 def _conformance_section(results: Results) -> list[str]:
@@ -203,12 +184,12 @@ def _conformance_section(results: Results) -> list[str]:
             f"{run.time.seconds.samples} run(s), wall seconds, median (lowest-highest). The suite's own time "
             "is the one its summary line reports; the wall time adds make, the emulator's start and schema loading.",
             "",
-            *_table(
+            *table(
                 ["Command", "Wall s", "API calls", "API calls/s (wall)", "Suite's own s", "API calls/s (suite)"],
                 [
                     [
                         f"`{run.time.command}`",
-                        _cell(run.time.seconds),
+                        cell(run.time.seconds),
                         f"{run.api_calls:,}" if run.api_calls is not None else "not reported",
                         f"{per_second:,.1f}" if per_second is not None else "n/a",
                         f"{run.suite_seconds:.1f}" if run.suite_seconds is not None else "n/a",
@@ -218,8 +199,8 @@ def _conformance_section(results: Results) -> list[str]:
             ),
             "",
         ]
-    notes = _notes(results, "conformance") or ([] if run else ["> Not measured in this run."])
-    return [*lines, *notes, ""]
+    said = notes(results, "conformance") or ([] if run else ["> Not measured in this run."])
+    return [*lines, *said, ""]
 
 
 def _generate_section(results: Results) -> list[str]:
@@ -231,11 +212,11 @@ def _generate_section(results: Results) -> list[str]:
             "temporary folder so the committed package is not touched): openapi-python-client with our "
             f"templates, then its ruff post-hooks; {run.seconds.samples} run(s), seconds, median (lowest-highest).",
             "",
-            *_table(["Command", "Wall s"], [["`make generate`", _cell(run.seconds, 2)]]),
+            *table(["Command", "Wall s"], [["`make generate`", cell(run.seconds, 2)]]),
             "",
         ]
-    notes = _notes(results, "generate") or ([] if run else ["> Not measured in this run."])
-    return [*lines, *notes, ""]
+    said = notes(results, "generate") or ([] if run else ["> Not measured in this run."])
+    return [*lines, *said, ""]
 
 
 def markdown(results: Results, chart_link: str) -> str:
@@ -244,13 +225,15 @@ def markdown(results: Results, chart_link: str) -> str:
         "# Benchmarks",
         "",
         f"Produced by `make bench` on {machine.date} ({results.plan.mode} run). Machine: {machine.cores} cores "
-        f"({machine.cpu}), {machine.system}, {machine.python}; load average at the start {machine.load_average}.",
+        f"({machine.cpu}), {machine.system}, {machine.python}; load average at the start {machine.load_average}"
+        + (f"; the run took {results.wall_seconds / 60:.1f} minutes." if results.wall_seconds else "."),
         "",
         "The machine was shared with other work while this ran, so absolute figures are noisy: the "
-        "ratios between rows, measured side by side in one run, are what count. Every figure is a "
-        "median over repeats, with the lowest and highest repeat in brackets. All traffic stays on loopback.",
+        "ratios between rows, measured side by side in one run, are what count. Unless a section says "
+        "otherwise, every figure is a median over repeats, with the lowest and highest repeat in brackets. "
+        "All traffic stays on loopback.",
         "",
-        f"![Throughput and per-call cost]({chart_link})",
+        f"![Throughput, per-call cost, lateness and durable writes]({chart_link})",
         "",
     ]
     if results.client_cost:
@@ -260,9 +243,13 @@ def markdown(results: Results, chart_link: str) -> str:
     if results.throughput:
         lines += _throughput_section(results, results.throughput)
     elif "throughput" in results.notes:
-        lines += ["## 3. Server throughput and latency", "", *_notes(results, "throughput"), ""]
+        lines += ["## 3. Server throughput and latency", "", *notes(results, "throughput"), ""]
     lines += _conformance_section(results)
     lines += _generate_section(results)
+    if results.media is not None or "media" in results.notes:
+        lines += report_streams.media_section(results)
+    if results.writes is not None or "writes" in results.notes:
+        lines += report_streams.writes_section(results)
     if FINDINGS.exists():
         lines += [FINDINGS.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(lines)
@@ -306,6 +293,7 @@ def chart_svg(results: Results) -> str:
                 ],
             )
         )
+    panels += report_streams.chart_panels(results)
     machine = results.machine
     caption = f"make bench, {machine.date}, {machine.cores} cores, {machine.python}; medians, shared machine"
     return chart.render(panels, caption)

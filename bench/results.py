@@ -8,7 +8,9 @@ from pathlib import Path
 
 from bench.client_cost import CallCost
 from bench.command_time import CommandTime
+from bench.durable_writes import WriteRate
 from bench.import_time import ImportCost
+from bench.media_streams import MediaRow
 from bench.throughput import Throughput
 
 
@@ -26,11 +28,28 @@ class Plan:
     wrk_warmup_seconds: int
     concurrencies: tuple[int, ...]
     command_runs: int
+    # Concurrent Streams: the counts, the steady window and the settling before it, the stops timed one by one.
+    media_counts: tuple[int, ...]
+    media_window_s: float
+    media_settle_s: float
+    media_stop_sample: int
+    # The durable write path: seconds per run, runs per writer and concurrency, the concurrencies.
+    write_seconds: float
+    write_repeats: int
+    write_concurrencies: tuple[int, ...]
 
 
-QUICK = Plan("quick", 100, 3, 30, 3, 1, 1, 1, (1, 32), 1)
+QUICK = Plan(
+    "quick", 100, 3, 30, 3, 1, 1, 1, (1, 32), 1,
+    media_counts=(10,), media_window_s=1.0, media_settle_s=0.5, media_stop_sample=3,
+    write_seconds=0.5, write_repeats=1, write_concurrencies=(1, 32),
+)  # fmt: skip
 # Sized so the whole run stays well under 10 minutes on 2 cores; wrk takes most of it.
-FULL = Plan("full", 1000, 7, 200, 21, 5, 3, 1, (1, 32), 3)
+FULL = Plan(
+    "full", 1000, 7, 200, 21, 5, 3, 1, (1, 32), 3,
+    media_counts=(100, 500, 1000), media_window_s=10.0, media_settle_s=1.0, media_stop_sample=20,
+    write_seconds=3.0, write_repeats=3, write_concurrencies=(1, 32),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,10 @@ class Results:
     wrk_command: str = ""
     conformance: ConformanceRun | None = None
     generate: CommandTime | None = None
+    media: list[MediaRow] | None = None
+    writes: list[WriteRate] | None = None
+    # How long the whole run took, measurements and start-ups included.
+    wall_seconds: float | None = None
     # Why a measurement is missing or what to keep in mind when reading it, by section.
     notes: dict[str, list[str]] = field(default_factory=dict)
 

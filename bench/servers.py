@@ -6,18 +6,21 @@ of the results folder rather than a pipe nobody reads (a full pipe would stall a
 """
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from twilio_stream_emulator.server import HOST, free_port, run_server
+from twilio_stream_emulator.server import HOST, free_port, run_server, stop_process
 from twilio_stream_emulator.server import command as emulator_command
 
 from bench.fixture import ROOT
 
 PRISM = ROOT / "bench" / "node_modules" / ".bin" / "prism"
+# The media benchmark's own processes exit by themselves after this long, whatever happens to the benchmark.
+MEDIA_PROCESS_MAX_S = 300
 
 
 class ServerFailed(RuntimeError):
@@ -86,3 +89,26 @@ def emulator_server(
     name = f"emulator-{workers}w" + "".join(arg.strip("-") for arg in extra_args)
     with running(name, emulator_command(*options), port, log_dir, env=credentials) as server:
         yield server
+
+
+@contextmanager
+def media_receiver(log_dir: Path, name: str = "media-receiver") -> Iterator[Server]:
+    """The media benchmark's WebSocket receiver (``bench.media_receiver``); its HTTP answers at ``base_url``."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.media_receiver", "--port", str(port)]
+    with running(name, [*command, "--max-seconds", str(MEDIA_PROCESS_MAX_S)], port, log_dir) as server:
+        yield server
+
+
+@contextmanager
+def background(name: str, command: Sequence[str], log_dir: Path) -> Iterator["subprocess.Popen[bytes]"]:
+    """A process that listens on nothing (the bare media sender): started and stopped as the servers are."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / f"{name}.log").open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
+            list(command), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
+    finally:
+        stop_process(process)

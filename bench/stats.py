@@ -1,5 +1,6 @@
 """Medians and spread over repeats: on a shared, noisy machine one sample says little."""
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,3 +31,11 @@ def summarize(samples: Sequence[float]) -> Summary:
 def ratio(value: float, reference: float) -> float:
     """value / reference, with 0 for a missing reference rather than a ZeroDivisionError in a report."""
     return value / reference if reference else 0.0
+
+
+def percentile(ordered: Sequence[float], percent: float) -> float:
+    """The nearest-rank percentile of values sorted in ascending order (0 when there are none)."""
+    if not ordered:
+        return 0.0
+    rank = math.ceil(len(ordered) * percent / 100)
+    return ordered[min(len(ordered), max(1, rank)) - 1]

@@ -16,7 +16,17 @@ import httpx
 import pytest
 from twilio_stream_emulator.server import free_port
 
-from bench import chart, client_cost, command_time, import_time, report, targets, throughput
+from bench import (
+    chart,
+    client_cost,
+    command_time,
+    durable_writes,
+    import_time,
+    media_streams,
+    report,
+    targets,
+    throughput,
+)
 from bench.fixture import ACCOUNT_SID, AUTH_TOKEN, ROOT, basic_authorization
 from bench.results import QUICK, ConformanceRun, Machine, Results
 from bench.servers import ServerFailed, bare_server, running
@@ -199,7 +209,47 @@ def _fake_results() -> Results:
     ]
     results.conformance = ConformanceRun(command_time.CommandTime("make -s conformance", s(24), 0, ""), 1200, 20.0)
     results.note("generate", "Not measured: no generator.")
+    results.media = [
+        _media_row(media_streams.EMULATOR, 100, p99=8.0, stop=(-0.5, 3.0)),
+        _media_row(media_streams.FLOOR, 100, p99=6.0),
+        _media_row(media_streams.EMULATOR, 1000, p99=350.0, stop=(40.0, 90.0), delivered=0.9),
+        _media_row(media_streams.FLOOR, 1000, p99=18.0),
+    ]
+    results.writes = [
+        durable_writes.WriteRate(writer, c, s(rate), s(30), s(50) if writer == durable_writes.EMULATOR else None, 0)
+        for writer, c, rate in (
+            (durable_writes.EMULATOR, 1, 200),
+            (durable_writes.EMULATOR, 32, 250),
+            (durable_writes.FLOOR, 1, 500),
+            (durable_writes.FLOOR, 32, 400),
+        )
+    ]
     return results
+
+
+def _media_row(
+    sender: str, streams: int, p99: float, stop: tuple[float, float] | None = None, delivered: float = 1.0
+) -> media_streams.MediaRow:
+    expected = streams * 500
+    return media_streams.MediaRow(
+        sender=sender,
+        streams=streams,
+        window_s=10.0,
+        frames=round(expected * delivered),
+        frames_expected=expected,
+        fewest_frames=round(500 * delivered),
+        lateness_p50_ms=p99 / 4,
+        lateness_p99_ms=p99,
+        lateness_max_ms=p99 * 2,
+        sender_cpu=50.0,
+        receiver_cpu=40.0,
+        other_cpu=5.0,
+        closed_normally=streams,
+        stop_samples=20 if stop else 0,
+        stop_p50_ms=stop[0] if stop else None,
+        stop_p99_ms=stop[1] if stop else None,
+        stops_before_200=11 if stop and stop[0] < 0 else 0,
+    )
 
 
 def test_report_states_every_target_with_its_verdict() -> None:
@@ -218,14 +268,51 @@ def test_report_states_every_target_with_its_verdict() -> None:
     ) in text
     assert "| `make -s conformance` | 24.0 (21.6-26.4) | 1,200 | 50.0 | 20.0 | 60.0 |" in text
     assert "> Not measured: no generator." in text
-    assert "![Throughput and per-call cost](bench/chart.svg)" in text
+    assert "![Throughput, per-call cost, lateness and durable writes](bench/chart.svg)" in text
+
+
+def test_report_states_the_media_target_against_the_floor() -> None:
+    text = report.markdown(_fake_results(), "bench/chart.svg")
+
+    assert "## 6. Concurrent real-time Streams" in text
+    assert (
+        "- Target at least 1,000 inbound_track Streams on one worker, frame lateness p99 under 20 ms and 99% of the "
+        "frames delivered, the receiver in another process: p99 350.0 ms, 90% of the frames; the floor at 1,000: "
+        "p99 18.0 ms, 100% of the frames: **missed**."
+    ) in text
+    assert "- Most Streams within the lateness and delivery target, emulator, 1 worker: 100 Streams." in text
+    assert "target, bare websockets sender (floor): 1,000 Streams." in text
+    assert "Stop to `stop` message at 100 Streams: p50 -0.5 ms, p99 3.0 ms over 20 stops; 11 `stop` messages" in text
+    assert "| emulator, 1 worker | 1,000 | 450,000 / 500,000 (90%) | 450 | 87.5 | 350.0 | 700.0 | 50 | 40 | 5 |" in (
+        text
+    )
+
+
+def test_report_gives_the_writes_as_a_share_of_the_best_floor() -> None:
+    text = report.markdown(_fake_results(), "bench/chart.svg")
+
+    assert "## 7. Durable writes" in text
+    assert "| emulator, 1 worker, --no-media | 32 | 250 (225-275) | 50% | 30 (27-33) | 50 (45-55) | 0 |" in text
+    assert "- The floor is bare SQLite's best: 500 Streams/s with 1 connection(s), 1.00 ms per durable commit." in text
+    assert "- emulator, 1 worker, --no-media, concurrency 1: 200 Streams/s, 40% of the floor." in text
+
+
+def test_report_says_when_the_media_rows_are_missing() -> None:
+    results = _fake_results()
+    results.media = None
+    results.note("media", "emulator, 1 worker, 1000 Streams: not measured (MediaFailed: too slow).")
+
+    text = report.markdown(results, "bench/chart.svg")
+
+    assert "## 6. Concurrent real-time Streams\n\n> emulator, 1 worker, 1000 Streams: not measured" in text
 
 
 def test_chart_draws_one_bar_per_figure() -> None:
     svg = ET.fromstring(report.chart_svg(_fake_results()))  # noqa: S314 - our own SVG
 
     bars = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("height") == str(chart.BAR_HEIGHT)]
-    assert len(bars) == 5 * 2 + 3 * 2  # five servers at two concurrencies, three clients wall and CPU
+    # five servers at two concurrencies, three clients wall and CPU, two senders at two counts, four writers
+    assert len(bars) == 5 * 2 + 3 * 2 + 2 * 2 + 4
     assert all(float(bar.get("width", "0")) > 0 for bar in bars)
 
 
@@ -247,6 +334,44 @@ def test_quick_run_writes_the_report_the_chart_and_the_results(tmp_path: Path) -
     assert "## 5. `make generate`" in (tmp_path / "B.md").read_text(encoding="utf-8")
     ET.parse(tmp_path / "c.svg")  # noqa: S314 - our own SVG
     assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["plan"]["mode"] == "quick"
+
+
+def test_quick_run_of_the_streams_measurements_has_every_row(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench", "--quick", "--only", "media", "--only", "writes"),
+            *("--markdown", str(tmp_path / "B.md"), "--chart", str(tmp_path / "c.svg")),
+            *("--results-dir", str(tmp_path)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert results["notes"] == {}
+    media = results["media"]
+    assert [(row["sender"], row["streams"]) for row in media] == [
+        (sender, count) for count in QUICK.media_counts for sender in (media_streams.EMULATOR, media_streams.FLOOR)
+    ]
+    for row in media:
+        assert row["fewest_frames"] > 0
+        assert row["frames_expected"] == pytest.approx(row["streams"] * QUICK.media_window_s / 0.020, rel=0.05)
+        assert row["closed_normally"] == row["streams"]
+        assert row["lateness_p50_ms"] <= row["lateness_p99_ms"] <= row["lateness_max_ms"]
+    emulator_rows = [row for row in media if row["sender"] == media_streams.EMULATOR]
+    assert all(row["stop_samples"] == QUICK.media_stop_sample and row["stops_missing"] == 0 for row in emulator_rows)
+    writes = results["writes"]
+    assert [(rate["writer"], rate["concurrency"]) for rate in writes] == [
+        (writer, c) for writer in (durable_writes.EMULATOR, durable_writes.FLOOR) for c in QUICK.write_concurrencies
+    ]
+    assert all(rate["streams_per_second"]["median"] > 0 and rate["failures"] == 0 for rate in writes)
+    text = (tmp_path / "B.md").read_text(encoding="utf-8")
+    assert "## 6. Concurrent real-time Streams" in text
+    assert "## 7. Durable writes" in text
+    ET.parse(tmp_path / "c.svg")  # noqa: S314 - our own SVG
 
 
 def test_the_lua_scripts_authorization_is_what_clients_send() -> None:
