@@ -49,11 +49,12 @@ TARGET_STREAMS = 1000
 TARGET_P99_MS = 20.0
 REQUESTS_AT_ONCE = 32
 REQUEST_TIMEOUT_S = 10.0
-# Bounds of the phases: creating (and dialing) N Streams, stopping them, every WebSocket closed.
+# Bounds of the phases: creating N Streams, stopping them; waiting for the receiver to see them all
+# streaming or closed ends early when the count stops growing.
 CREATE_TIMEOUT_S = 120.0
-RAMP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 120.0
-CLOSE_TIMEOUT_S = 30.0
+WAIT_TIMEOUT_S = 60.0
+STALL_S = 10.0
 POLL_S = 0.1
 NORMAL_CLOSURE = 1000
 
@@ -109,18 +110,26 @@ def _receiver_json(base_url: str, path: str, params: dict[str, float] | None = N
     return answer
 
 
-def _wait_for(receiver: str, key: str, count: int, timeout: float, alive: Callable[[], bool]) -> float:
-    """Poll the receiver until ``count`` Streams are ``key`` (started, streaming, closed); seconds waited."""
-    started = time.monotonic()
-    status: dict[str, Any] = {}
-    while time.monotonic() - started < timeout:
-        status = _receiver_json(receiver, "/status")
-        if status[key] >= count:
-            return time.monotonic() - started
+def _wait_for(receiver: str, key: str, count: int, alive: Callable[[], bool]) -> int:
+    """Poll the receiver until ``count`` Streams are ``key`` (started, streaming, closed), or until none more
+    became so for STALL_S, or WAIT_TIMEOUT_S in all; how many are. An overloaded emulator may never get there:
+    that is a finding to report, not a reason to wait forever."""
+    started = progressed = time.monotonic()
+    reached = 0
+    while time.monotonic() - started < WAIT_TIMEOUT_S and time.monotonic() - progressed < STALL_S:
+        now = _receiver_json(receiver, "/status")[key]
+        if now >= count:
+            return int(now)
+        if now > reached:
+            reached, progressed = now, time.monotonic()
         if not alive():
-            raise MediaFailed(f"the sender exited while the receiver had {status}")
+            raise MediaFailed(f"the sender exited with {reached} of {count} Streams {key}")
         time.sleep(POLL_S)
-    raise MediaFailed(f"{count} Streams {key} expected within {timeout:.0f} s; the receiver has {status}")
+    return reached
+
+
+def _short(sender: str, streams: int, reached: int, what: str) -> str:
+    return f"{sender}, {streams:,} Streams: only {reached:,} {what} (none more for {STALL_S:g} s)."
 
 
 def _window(seconds: float, sender_pid: int, receiver_pid: int) -> Window:
@@ -134,16 +143,31 @@ def _window(seconds: float, sender_pid: int, receiver_pid: int) -> Window:
 # --- talking to the emulator -------------------------------------------------------------------------
 
 
-async def _each(items: Iterable[Any], call: Callable[[Any], Awaitable[Any]], timeout: float) -> list[Any]:
-    """``call`` on every item, REQUESTS_AT_ONCE at a time, within ``timeout`` in all."""
+async def _each(
+    items: Iterable[Any], call: Callable[[Any], Awaitable[Any]], timeout: float
+) -> tuple[list[Any], BaseException | None]:
+    """``call`` on every item, REQUESTS_AT_ONCE at a time, within ``timeout`` in all. The first failure
+    cancels the rest, so a worker that stopped answering costs one request timeout, not one per item:
+    what completed, and the failure if there was one."""
     limit = asyncio.Semaphore(REQUESTS_AT_ONCE)
+    done: list[Any] = []
+    failure: BaseException | None = None
 
-    async def bounded(item: Any) -> Any:
+    async def bounded(item: Any) -> None:
         async with limit:
-            return await call(item)
+            done.append(await call(item))
 
-    async with asyncio.timeout(timeout):
-        return list(await asyncio.gather(*(bounded(item) for item in items)))
+    try:
+        async with asyncio.timeout(timeout):
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for item in items:
+                        group.create_task(bounded(item))
+            except* (MediaFailed, httpx.HTTPError) as failures:
+                failure = failures.exceptions[0]
+    except TimeoutError as late:
+        failure = late
+    return done, failure
 
 
 def _client(base_url: str) -> httpx.AsyncClient:
@@ -161,8 +185,9 @@ def _expect(response: httpx.Response, status: str) -> str:
     return str(response.json()["sid"])
 
 
-async def create_streams(base_url: str, url: str, count: int) -> list[tuple[str, str]]:
-    """``count`` Streams to ``url``, each on a call of its own: their (CallSid, StreamSid)."""
+async def create_streams(base_url: str, url: str, count: int) -> tuple[list[tuple[str, str]], BaseException | None]:
+    """``count`` Streams to ``url``, each on a call of its own: the (CallSid, StreamSid) of those created, and
+    why the others were not."""
     async with _client(base_url) as client:
 
         async def create(_: int) -> tuple[str, str]:
@@ -181,7 +206,13 @@ async def stop_streams(base_url: str, streams: Sequence[tuple[str, str]]) -> Non
             response = await client.post(contract.stream_uri(ACCOUNT_SID, call_sid, sid), data=STOP_FORM)
             _expect(response, contract.STOPPED)
 
-        await _each(streams, stop, STOP_TIMEOUT_S)
+        stopped, failure = await _each(streams, stop, STOP_TIMEOUT_S)
+    if failure is not None:
+        raise MediaFailed(f"{len(stopped)} of {len(streams)} stopped, then {_named(failure)}")
+
+
+def _named(failure: BaseException) -> str:
+    return f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
 
 
 def stop_one_at_a_time(base_url: str, streams: Sequence[tuple[str, str]], seed: int) -> dict[str, float]:
@@ -244,6 +275,41 @@ def _ws_url(receiver_base_url: str) -> str:
     return receiver_base_url.replace("http://", "ws://", 1) + "/media"
 
 
+def _create(base_url: str, receiver: str, streams: int, note: Callable[[str], None]) -> tuple[list[Any], float]:
+    """Create the Streams and wait until they stream: those created, and creates per second. As far as it
+    goes: an emulator that stops answering is measured all the same, and the missing frames say it."""
+    started = time.monotonic()
+    created, failure = asyncio.run(create_streams(base_url, _ws_url(receiver), streams))
+    creates_per_second = len(created) / (time.monotonic() - started)
+    if failure is not None:
+        if not created:
+            raise MediaFailed(f"no Stream created: {_named(failure)}")
+        note(f"{EMULATOR}, {streams:,} Streams: only {len(created):,} created, then {_named(failure)}.")
+    ramp = _wait_for(receiver, "streaming", len(created), alive=lambda: True)
+    if ramp < len(created):
+        note(_short(EMULATOR, streams, ramp, "streamed"))
+    return created, creates_per_second
+
+
+def _stop(
+    base_url: str, receiver: str, created: list[Any], stop_sample: int, note: Callable[[str], None]
+) -> dict[str, float] | None:
+    """Stop a sample one at a time (when each 200 came, by StreamSid), then the rest; every socket must close."""
+    # The sample is spread over the creation order, so early and late Streams are both in it.
+    sample = created[:: max(1, len(created) // max(1, stop_sample))][:stop_sample]
+    try:
+        stopped_at = stop_one_at_a_time(base_url, sample, seed=len(created))
+        asyncio.run(stop_streams(base_url, [stream for stream in created if stream[1] not in stopped_at]))
+    except (MediaFailed, httpx.HTTPError, TimeoutError) as failure:
+        # The window's figures stand; what the stops could not do is said beside them.
+        note(f"{EMULATOR}, {len(created):,} Streams: the stops did not complete ({_named(failure)}).")
+        return None
+    closed = _wait_for(receiver, "closed", len(created), alive=lambda: True)
+    if closed < len(created):
+        note(_short(EMULATOR, len(created), closed, "WebSockets closed after the stops"))
+    return stopped_at
+
+
 def emulator_row(
     log_dir: Path, streams: int, window_s: float, settle_s: float, stop_sample: int, note: Callable[[str], None]
 ) -> MediaRow:
@@ -255,37 +321,29 @@ def emulator_row(
         emulator = stack.enter_context(
             emulator_server(log_dir, db, 1, EMULATOR_CREDENTIALS, extra_args=("--log-level", "warning"))
         )
-        started = time.monotonic()
-        created = asyncio.run(create_streams(emulator.base_url, _ws_url(receiver.base_url), streams))
-        creates_per_second = streams / (time.monotonic() - started)
-        _wait_for(receiver.base_url, "streaming", streams, RAMP_TIMEOUT_S, alive=lambda: True)
+        created, creates_per_second = _create(emulator.base_url, receiver.base_url, streams, note)
         time.sleep(settle_s)
         window = _window(window_s, emulator.pid, receiver.pid)
-        # The sample is spread over the creation order, so early and late Streams are both in it.
-        sample = created[:: max(1, len(created) // max(1, stop_sample))][:stop_sample]
-        stopped_at: dict[str, float] | None = None
-        try:
-            stopped_at = stop_one_at_a_time(emulator.base_url, sample, seed=streams)
-            asyncio.run(stop_streams(emulator.base_url, [stream for stream in created if stream[1] not in stopped_at]))
-            _wait_for(receiver.base_url, "closed", streams, CLOSE_TIMEOUT_S, alive=lambda: True)
-        except (MediaFailed, httpx.HTTPError, TimeoutError) as failure:
-            # The window's figures stand; what the stops could not do is said beside them.
-            note(f"{EMULATOR}, {streams} Streams: the stops did not complete ({type(failure).__name__}: {failure}).")
+        stopped_at = _stop(emulator.base_url, receiver.base_url, created, stop_sample, note)
         summary = _receiver_json(receiver.base_url, "/summary", {"since": window.since, "until": window.until})
     return _row(EMULATOR, streams, window, summary, stopped_at, creates_per_second)
 
 
-def floor_row(log_dir: Path, streams: int, window_s: float, settle_s: float) -> MediaRow:
+def floor_row(log_dir: Path, streams: int, window_s: float, settle_s: float, note: Callable[[str], None]) -> MediaRow:
     with ExitStack() as stack:
         receiver = stack.enter_context(media_receiver(log_dir, "media-receiver-floor"))
         command = [sys.executable, "-m", "bench.media_sender", "--url", _ws_url(receiver.base_url)]
         command += ["--streams", str(streams), "--max-seconds", str(MEDIA_PROCESS_MAX_S)]
         sender = stack.enter_context(background("media-sender", command, log_dir))
-        _wait_for(receiver.base_url, "streaming", streams, RAMP_TIMEOUT_S, alive=lambda: sender.poll() is None)
+        ramp = _wait_for(receiver.base_url, "streaming", streams, alive=lambda: sender.poll() is None)
+        if ramp < streams:
+            note(_short(FLOOR, streams, ramp, "streamed"))
         time.sleep(settle_s)
         window = _window(window_s, sender.pid, receiver.pid)
         stop_process(sender)  # SIGTERM: `stop` and a close on every Stream
-        _wait_for(receiver.base_url, "closed", streams, CLOSE_TIMEOUT_S, alive=lambda: True)
+        closed = _wait_for(receiver.base_url, "closed", streams, alive=lambda: True)
+        if closed < streams:
+            note(_short(FLOOR, streams, closed, "WebSockets closed"))
         summary = _receiver_json(receiver.base_url, "/summary", {"since": window.since, "until": window.until})
     return _row(FLOOR, streams, window, summary)
 
@@ -305,10 +363,10 @@ def measure(
         log_dir = work / "media" / f"{streams}-streams"
         for sender, measure_row in (
             (EMULATOR, functools.partial(emulator_row, log_dir, streams, window_s, settle_s, stop_sample, note)),
-            (FLOOR, functools.partial(floor_row, log_dir, streams, window_s, settle_s)),
+            (FLOOR, functools.partial(floor_row, log_dir, streams, window_s, settle_s, note)),
         ):
             try:
                 rows.append(measure_row())
             except (MediaFailed, ServerFailed, httpx.HTTPError, TimeoutError) as failure:
-                note(f"{sender}, {streams} Streams: not measured ({type(failure).__name__}: {failure}).")
+                note(f"{sender}, {streams:,} Streams: not measured ({_named(failure)}).")
     return rows

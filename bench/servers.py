@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +47,17 @@ def running(
     """Start ``command`` (which must listen on ``port``), wait until it accepts connections, stop it after."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
-    try:
-        with run_server(
-            command, port=port, log_path=log, env={**os.environ, **(env or {})}, startup_timeout=startup_timeout
-        ) as server:
-            yield Server(name=name, base_url=server.base_url, pid=server.process.pid, log=log)
-    except RuntimeError as failure:
-        raise ServerFailed(f"{name}: {failure}; see {log}") from None
+    with ExitStack() as stack:
+        # Only the start is this server's failure: what the caller raises meanwhile passes through as it is.
+        try:
+            server = stack.enter_context(
+                run_server(
+                    command, port=port, log_path=log, env={**os.environ, **(env or {})}, startup_timeout=startup_timeout
+                )
+            )
+        except RuntimeError as failure:
+            raise ServerFailed(f"{name}: {failure}; see {log}") from None
+        yield Server(name=name, base_url=server.base_url, pid=server.process.pid, log=log)
 
 
 def floor_command(app: str, port: int, workers: int) -> list[str]:

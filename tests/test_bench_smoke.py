@@ -5,6 +5,7 @@ throughput benchmark written in Python (starting the servers, the preflight requ
 result line) are exercised directly.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -286,6 +287,23 @@ def test_report_states_the_media_target_against_the_floor() -> None:
     assert "| emulator, 1 worker | 1,000 | 450,000 / 500,000 (90%) | 450 | 87.5 | 350.0 | 700.0 | 50 | 40 | 5 |" in (
         text
     )
+
+
+def test_report_misses_the_media_target_when_the_emulator_has_no_row_at_the_target() -> None:
+    results = _fake_results()
+    results.plan = dataclasses.replace(results.plan, media_counts=(100, 1000))
+    results.media = [row for row in results.media or [] if (row.sender, row.streams) != (media_streams.EMULATOR, 1000)]
+
+    text = report.markdown(results, "bench/chart.svg")
+
+    assert "no emulator row at 1,000 Streams (see the notes): **missed**." in text
+
+
+def test_report_does_not_judge_a_target_count_it_did_not_try() -> None:
+    results = _fake_results()
+    results.media = [row for row in results.media or [] if row.streams == 100]
+
+    assert "not measured at 1,000 Streams in this run (most: 100)." in report.markdown(results, "bench/chart.svg")
 
 
 def test_report_gives_the_writes_as_a_share_of_the_best_floor() -> None:

@@ -75,9 +75,15 @@ def test_the_receiver_notes_each_frame_the_stop_and_the_close(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_waiting_for_streams_that_never_come_fails_in_time(tmp_path: Path) -> None:
-    with media_receiver(tmp_path) as receiver, pytest.raises(media_streams.MediaFailed, match="1 Streams streaming"):
-        media_streams._wait_for(receiver.base_url, "streaming", 1, timeout=0.3, alive=lambda: True)
+def test_waiting_for_streams_that_never_come_ends_when_nothing_progresses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(media_streams, "STALL_S", 0.3)
+    with media_receiver(tmp_path) as receiver:
+        assert media_streams._wait_for(receiver.base_url, "streaming", 1, alive=lambda: True) == 0
+
+        with pytest.raises(media_streams.MediaFailed, match="the sender exited with 0 of 1 Streams streaming"):
+            media_streams._wait_for(receiver.base_url, "streaming", 1, alive=lambda: False)
 
 
 def test_the_cpu_of_this_process_and_of_the_machine_is_read() -> None:
