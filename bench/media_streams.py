@@ -48,13 +48,14 @@ TICK_S = 0.020
 TARGET_STREAMS = 1000
 TARGET_P99_MS = 20.0
 REQUESTS_AT_ONCE = 32
-REQUEST_TIMEOUT_S = 10.0
+# A create or a stop takes milliseconds even under load; a worker that has not answered in this long has stopped.
+REQUEST_TIMEOUT_S = 5.0
 # Bounds of the phases: creating N Streams, stopping them; waiting for the receiver to see them all
 # streaming or closed ends early when the count stops growing.
 CREATE_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 120.0
 WAIT_TIMEOUT_S = 60.0
-STALL_S = 10.0
+STALL_S = 5.0
 POLL_S = 0.1
 NORMAL_CLOSURE = 1000
 

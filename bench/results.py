@@ -47,8 +47,8 @@ QUICK = Plan(
 # Sized so the whole run stays well under 10 minutes on 2 cores; wrk takes most of it.
 FULL = Plan(
     "full", 1000, 7, 200, 21, 5, 3, 1, (1, 32), 3,
-    media_counts=(100, 500, 1000), media_window_s=10.0, media_settle_s=1.0, media_stop_sample=20,
-    write_seconds=3.0, write_repeats=3, write_concurrencies=(1, 32),
+    media_counts=(100, 250, 500, 1000), media_window_s=5.0, media_settle_s=1.0, media_stop_sample=20,
+    write_seconds=2.0, write_repeats=3, write_concurrencies=(1, 32),
 )  # fmt: skip
 
 

@@ -27,11 +27,11 @@ def _media(timestamp: int) -> str:
 
 
 def test_the_timestamp_is_sliced_from_the_emulators_frame() -> None:
-    assert timestamp_ms(_media(1234560)) == 1234560
+    assert timestamp_ms(_media(1234560).encode()) == 1234560
 
 
 def test_a_frame_laid_out_otherwise_is_parsed() -> None:
-    assert timestamp_ms('{"media":{"timestamp":"40"},"event":"media"}') == 40
+    assert timestamp_ms(b'{"media":{"timestamp":"40"},"event":"media"}') == 40
 
 
 def test_percentile_is_the_nearest_rank() -> None:
