@@ -11,8 +11,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench import client_cost, command_time, durable_writes, import_time, media_streams, report, targets, throughput
@@ -39,47 +39,66 @@ def _progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+@contextmanager
+def _timed(results: Results, name: str) -> Iterator[None]:
+    """How long a measurement took, start-ups included: the report sums them up."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        results.seconds[name] = time.monotonic() - started
+
+
 def measure(plan: Plan, only: set[str], work: Path, results: Results) -> None:
     """Fill ``results`` with the selected measurements; a measurement that cannot run leaves a note."""
     if "client" in only:
-        _progress("1/7 client cost per call")
-        results.client_cost = client_cost.run(
-            work, calls=plan.client_calls, repeats=plan.client_repeats, warmup=plan.client_warmup
-        )
+        with _timed(results, "client"):
+            _progress("1/7 client cost per call")
+            results.client_cost = client_cost.run(
+                work, calls=plan.client_calls, repeats=plan.client_repeats, warmup=plan.client_warmup
+            )
     if "import" in only:
-        _progress("2/7 import time")
-        results.import_time = import_time.measure(plan.import_runs)
+        with _timed(results, "import"):
+            _progress("2/7 import time")
+            results.import_time = import_time.measure(plan.import_runs)
     if "throughput" in only:
-        _progress("3/7 server throughput (wrk)")
-        throughput.wrk_executable()  # fail now, clearly, if wrk is missing
-        results.wrk_command = " ".join(["wrk", *throughput.wrk_arguments("URL", "C", plan.wrk_seconds)])
-        with ExitStack() as stack:
-            started = targets.start(
-                stack, work, emulator=True, prism=True, note=lambda text: results.note("throughput", text)
-            )
-            results.throughput = throughput.measure(
-                started, plan.concurrencies, plan.wrk_seconds, plan.wrk_repeats, plan.wrk_warmup_seconds
-            )
+        with _timed(results, "throughput"):
+            _progress("3/7 server throughput (wrk)")
+            throughput.wrk_executable()  # fail now, clearly, if wrk is missing
+            results.wrk_command = " ".join(["wrk", *throughput.wrk_arguments("URL", "C", plan.wrk_seconds)])
+            with ExitStack() as stack:
+                started = targets.start(
+                    stack, work, emulator=True, prism=True, note=lambda text: results.note("throughput", text)
+                )
+                results.throughput = throughput.measure(
+                    started, plan.concurrencies, plan.wrk_seconds, plan.wrk_repeats, plan.wrk_warmup_seconds
+                )
     if "conformance" in only:
-        _progress("4/7 make conformance")
-        _measure_conformance(plan, results)
+        with _timed(results, "conformance"):
+            _progress("4/7 make conformance")
+            _measure_conformance(plan, results)
     if "generate" in only:
-        _progress("5/7 make generate")
-        with tempfile.TemporaryDirectory() as scratch:
-            results.generate = command_time.time_generate(plan.command_runs, Path(scratch))
+        with _timed(results, "generate"):
+            _progress("5/7 make generate")
+            with tempfile.TemporaryDirectory() as scratch:
+                results.generate = command_time.time_generate(plan.command_runs, Path(scratch))
     if "media" in only:
-        _progress(f"6/7 concurrent real-time Streams ({', '.join(map(str, plan.media_counts))})")
-        results.media = media_streams.measure(
-            work,
-            plan.media_counts,
-            plan.media_window_s,
-            plan.media_settle_s,
-            plan.media_stop_sample,
-            note=lambda text: results.note("media", text),
-        )
+        with _timed(results, "media"):
+            _progress(f"6/7 concurrent real-time Streams ({', '.join(map(str, plan.media_counts))})")
+            results.media = media_streams.measure(
+                work,
+                plan.media_counts,
+                plan.media_window_s,
+                plan.media_settle_s,
+                plan.media_stop_sample,
+                note=lambda text: results.note("media", text),
+            )
     if "writes" in only:
-        _progress("7/7 durable writes")
-        results.writes = durable_writes.measure(work, plan.write_concurrencies, plan.write_seconds, plan.write_repeats)
+        with _timed(results, "writes"):
+            _progress("7/7 durable writes")
+            results.writes = durable_writes.measure(
+                work, plan.write_concurrencies, plan.write_seconds, plan.write_repeats
+            )
 
 
 def _measure_conformance(plan: Plan, results: Results) -> None:
@@ -109,9 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     command = "make bench QUICK=1" if args.quick else "make bench"
     results = Results(plan=plan, machine=Machine.current(), command=command)
-    started = time.monotonic()
     measure(plan, set(args.only or MEASUREMENTS), work, results)
-    results.wall_seconds = time.monotonic() - started
 
     (work / "results.json").write_text(json.dumps(dataclasses.asdict(results), indent=2), encoding="utf-8")
     markdown_path.parent.mkdir(parents=True, exist_ok=True)

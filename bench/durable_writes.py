@@ -2,10 +2,11 @@
 
 The emulator runs as users start it, 1 worker, on a store file in the results folder (the disk users
 write to, not a tmpfs), with ``--no-media``: this measures the store and the REST path, not the media
-(nothing is dialed). A client (httpx's ``AsyncClient``, C requests in flight) creates a Stream on a fresh
-CallSid, so neither the name rule nor the track limit ever refuses one, stops it by SID, and starts over,
-for a fixed time. Beside it, the floor (``bench.sqlite_floor``): the same two writes committed by SQLite
-alone. Repeats interleave the writers, so noise on the shared machine spreads over all of them.
+(nothing is dialed). A client (``bench.lean_client``, C kept-alive connections, one request in flight on
+each) creates a Stream on a fresh CallSid, so neither the name rule nor the track limit ever refuses one,
+stops it by SID, and starts over, for a fixed time. Beside it, the floor (``bench.sqlite_floor``): the
+same two writes committed by SQLite alone. Repeats interleave the writers, so noise on the shared
+machine spreads over all of them.
 """
 
 import asyncio
@@ -14,11 +15,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import twilio_stream_contract as contract
 
 from bench import sqlite_floor
-from bench.fixture import ACCOUNT_SID, AUTH_TOKEN, STOP_FORM
+from bench.fixture import ACCOUNT_SID, STOP_FORM
+from bench.lean_client import LeanClient
 from bench.procstat import process_cpu_seconds
 from bench.servers import emulator_server
 from bench.stats import Summary, summarize
@@ -29,6 +30,8 @@ FLOOR = "bare SQLite (floor)"
 REQUEST_TIMEOUT_S = 10.0
 # A bound on the Streams of one run, whatever the time: far above what fsync allows in a few seconds.
 MAX_STREAMS = 1_000_000
+URL = sqlite_floor.URL
+STOP = dict(STOP_FORM)
 
 
 @dataclass(frozen=True)
@@ -53,30 +56,30 @@ class Sample:
 
 
 async def _pairs(base_url: str, concurrency: int, seconds: float) -> tuple[int, int]:
-    """Create then stop, ``concurrency`` loops at once, for ``seconds``: (Streams done, failed answers)."""
+    """Create then stop, ``concurrency`` loops at once (a connection each), for ``seconds``: (Streams done,
+    failed answers)."""
     deadline = time.monotonic() + seconds
     done = failed = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base_url, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=REQUEST_TIMEOUT_S, limits=limits
-    ) as client:
 
-        async def loop() -> None:
-            nonlocal done, failed
+    async def loop() -> None:
+        nonlocal done, failed
+        client = await LeanClient.open(base_url)
+        try:
             while time.monotonic() < deadline and done + failed < MAX_STREAMS:
                 call_sid = contract.new_sid(contract.CALL_SID)
-                create = contract.streams_path(ACCOUNT_SID, call_sid)
-                created = await client.post(create, data={"Url": sqlite_floor.URL})
-                if created.status_code != 200:
+                status, created = await client.post(contract.streams_path(ACCOUNT_SID, call_sid), {"Url": URL})
+                if status != 200:
                     failed += 1
                     continue
-                sid = created.json()["sid"]
-                stopped = await client.post(contract.stream_uri(ACCOUNT_SID, call_sid, sid), data=STOP_FORM)
-                if stopped.status_code == 200 and stopped.json()["status"] == contract.STOPPED:
+                status, stopped = await client.post(contract.stream_uri(ACCOUNT_SID, call_sid, created["sid"]), STOP)
+                if status == 200 and stopped["status"] == contract.STOPPED:
                     done += 1
                 else:
                     failed += 1
+        finally:
+            await client.aclose()
 
+    async with asyncio.timeout(seconds + REQUEST_TIMEOUT_S):
         await asyncio.gather(*(loop() for _ in range(concurrency)))
     return done, failed
 

@@ -93,7 +93,7 @@ def _import_section(results: Results, costs: list[ImportCost]) -> list[str]:
         extra = by_name[OURS_FIRST_USE].ms.median - httpx_ms
         lines.append(
             f"- Target {OURS_FIRST_USE} at most `import httpx` + {BUDGET_OVER_HTTPX_MS:.0f} ms: "
-            f"+{extra:.1f} ms: {verdict(extra <= BUDGET_OVER_HTTPX_MS)}."
+            f"{extra:+.1f} ms: {verdict(extra <= BUDGET_OVER_HTTPX_MS)}."
         )
     if TWILIO_FIRST_USE in by_name and OURS_FIRST_USE in by_name:
         lines.append(
@@ -219,6 +219,13 @@ def _generate_section(results: Results) -> list[str]:
     return [*lines, *said, ""]
 
 
+def _duration(results: Results) -> str:
+    if not results.seconds:
+        return "."
+    parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results.seconds.items())
+    return f"; the run took {sum(results.seconds.values()) / 60:.1f} minutes ({parts})."
+
+
 def markdown(results: Results, chart_link: str) -> str:
     machine = results.machine
     lines = [
@@ -226,7 +233,7 @@ def markdown(results: Results, chart_link: str) -> str:
         "",
         f"Produced by `make bench` on {machine.date} ({results.plan.mode} run). Machine: {machine.cores} cores "
         f"({machine.cpu}), {machine.system}, {machine.python}; load average at the start {machine.load_average}"
-        + (f"; the run took {results.wall_seconds / 60:.1f} minutes." if results.wall_seconds else "."),
+        + _duration(results),
         "",
         "The machine was shared with other work while this ran, so absolute figures are noisy: the "
         "ratios between rows, measured side by side in one run, are what count. Unless a section says "

@@ -114,8 +114,8 @@ class Results:
     generate: CommandTime | None = None
     media: list[MediaRow] | None = None
     writes: list[WriteRate] | None = None
-    # How long the whole run took, measurements and start-ups included.
-    wall_seconds: float | None = None
+    # How long each measurement took, start-ups included, by its --only name.
+    seconds: dict[str, float] = field(default_factory=dict)
     # Why a measurement is missing or what to keep in mind when reading it, by section.
     notes: dict[str, list[str]] = field(default_factory=dict)
 
