@@ -56,6 +56,7 @@ CREATE_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 120.0
 WAIT_TIMEOUT_S = 60.0
 STALL_S = 5.0
+EMULATOR_STOP_S = 3.0
 POLL_S = 0.1
 NORMAL_CLOSURE = 1000
 
@@ -319,8 +320,12 @@ def emulator_row(
         db = log_dir / "media.sqlite3"
         for stale in log_dir.glob(f"{db.name}*"):  # a fresh store each run
             stale.unlink()
+        # A worker whose pacer fell behind never gets to handle SIGTERM (its loop is never free): it is
+        # killed after EMULATOR_STOP_S; a healthy one, every Stream already stopped, exits well before.
         emulator = stack.enter_context(
-            emulator_server(log_dir, db, 1, EMULATOR_CREDENTIALS, extra_args=("--log-level", "warning"))
+            emulator_server(
+                log_dir, db, 1, EMULATOR_CREDENTIALS, ("--log-level", "warning"), stop_timeout=EMULATOR_STOP_S
+            )
         )
         created, creates_per_second = _create(emulator.base_url, receiver.base_url, streams, note)
         time.sleep(settle_s)

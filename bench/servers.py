@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from twilio_stream_emulator.server import HOST, free_port, run_server, stop_process
+from twilio_stream_emulator.server import HOST, STOP_TIMEOUT_S, free_port, run_server, stop_process
 from twilio_stream_emulator.server import command as emulator_command
 
 from bench.fixture import ROOT
@@ -43,8 +43,10 @@ def running(
     log_dir: Path,
     env: Mapping[str, str] | None = None,
     startup_timeout: float = 30.0,
+    stop_timeout: float = STOP_TIMEOUT_S,
 ) -> Iterator[Server]:
-    """Start ``command`` (which must listen on ``port``), wait until it accepts connections, stop it after."""
+    """Start ``command`` (which must listen on ``port``), wait until it accepts connections, stop it after
+    (SIGTERM, then SIGKILL after ``stop_timeout``)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with ExitStack() as stack:
@@ -52,7 +54,12 @@ def running(
         try:
             server = stack.enter_context(
                 run_server(
-                    command, port=port, log_path=log, env={**os.environ, **(env or {})}, startup_timeout=startup_timeout
+                    command,
+                    port=port,
+                    log_path=log,
+                    env={**os.environ, **(env or {})},
+                    startup_timeout=startup_timeout,
+                    stop=lambda process: stop_process(process, stop_timeout),
                 )
             )
         except RuntimeError as failure:
@@ -85,13 +92,18 @@ def prism_server(log_dir: Path) -> Iterator[Server]:
 
 @contextmanager
 def emulator_server(
-    log_dir: Path, db: Path, workers: int, credentials: Mapping[str, str], extra_args: Sequence[str] = ()
+    log_dir: Path,
+    db: Path,
+    workers: int,
+    credentials: Mapping[str, str],
+    extra_args: Sequence[str] = (),
+    stop_timeout: float = STOP_TIMEOUT_S,
 ) -> Iterator[Server]:
     """The emulator as users start it (its command), on its own store file."""
     port = free_port()
     options = ["--host", HOST, "--port", str(port), "--workers", str(workers), "--db", str(db), *extra_args]
     name = f"emulator-{workers}w" + "".join(arg.strip("-") for arg in extra_args)
-    with running(name, emulator_command(*options), port, log_dir, env=credentials) as server:
+    with running(name, emulator_command(*options), port, log_dir, env=credentials, stop_timeout=stop_timeout) as server:
         yield server
 
 
