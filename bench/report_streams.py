@@ -88,7 +88,8 @@ def media_section(results: Results) -> list[str]:
         lines += [
             f"Command: `{results.command}` (`bench/media_streams.py`, with `bench/media_receiver.py` and "
             "`bench/media_sender.py`). For each count of Streams, two rows, each with a fresh receiver process "
-            "(websockets' asyncio server on uvloop, loopback), which notes the arrival of every frame "
+            "(websockets' Sans-I/O protocol under an asyncio Protocol on uvloop, loopback), which notes the "
+            "arrival of every frame "
             "(`time.monotonic()`) and its `media.timestamp`. **Emulator**: its command with 1 worker, a fresh "
             "store file and `--log-level warning`; the Streams are created over HTTP, 32 at a time, each on a "
             "call of its own, `Track` left at `inbound_track`. **Floor**: one process of websockets and the event "
