@@ -1,6 +1,9 @@
 """The instruments of the Streams benchmarks (sections 6 and 7 of BENCHMARKS.md): the media receiver's
-reading of frames and lateness, the CPU readings from /proc, the SQLite floor. No timing is asserted."""
+reading of frames and lateness, the CPU readings from /proc, the SQLite floor, the lean HTTP client. No
+timing is asserted."""
 
+import asyncio
+import json
 import os
 import sqlite3
 from array import array
@@ -14,6 +17,7 @@ from websockets.sync.client import connect
 
 from bench import media_streams, procstat, sqlite_floor
 from bench.fixture import ACCOUNT_SID
+from bench.lean_client import LeanClient, UnexpectedAnswer
 from bench.media_receiver import StreamLog, summarize, timestamp_ms
 from bench.servers import media_receiver
 from bench.stats import percentile
@@ -115,3 +119,52 @@ def test_the_sqlite_floor_creates_and_stops_on_the_stores_schema(tmp_path: Path)
     assert done == len(statuses) >= 3
     assert set(statuses) == {contract.STOPPED}
     assert journal == "wal"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}", "without Content-Length"),
+        (b"HTTP/1.1 200 OK\r\n", "no complete answer head"),
+    ],
+)
+def test_the_lean_client_refuses_an_answer_it_cannot_read(answer: bytes, message: str) -> None:
+    async def scenario() -> None:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer)
+            writer.close()
+            await writer.wait_closed()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = await LeanClient.open(f"http://127.0.0.1:{port}")
+            with pytest.raises(UnexpectedAnswer, match=message):
+                await client.post("/x", {"Status": "x"})
+            await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_the_lean_client_reads_status_and_json() -> None:
+    async def scenario() -> tuple[int, object]:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+            answer = json.dumps({"echo": body.decode()}).encode()
+            writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+            await reader.read()  # until the client closes
+            writer.close()
+            await writer.wait_closed()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = await LeanClient.open(f"http://127.0.0.1:{port}")
+            answer = await client.post("/x", {"Url": "ws://a/b"})
+            await client.aclose()
+            return answer
+
+    assert asyncio.run(scenario()) == (201, {"echo": "Url=ws%3A%2F%2Fa%2Fb"})
