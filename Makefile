@@ -30,7 +30,7 @@ GENERATED ?= generated/twilio_stream_client
 opt = $(if $($(1)),$(2) $($(1)))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv generate test test-fast lint conformance conformance-selftest serve bench clean
+.PHONY: help venv generate test test-fast lint conformance conformance-selftest serve bench dist clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -84,5 +84,9 @@ serve: venv ## Serve the emulator (HOST=, PORT=, DB=store file, WORKERS=; every 
 	$(BIN)/twilio-stream-emulator $(call opt,HOST,--host) $(call opt,PORT,--port) $(call opt,DB,--db) \
 	  $(call opt,WORKERS,--workers)
 
+dist: venv ## Build the wheels of the client, the contract, the emulator and the suite into dist/
+	$(UV) build --wheel --quiet --out-dir dist . && $(UV) build --wheel --quiet --out-dir dist contract
+	$(UV) build --wheel --quiet --out-dir dist emulator && $(UV) build --wheel --quiet --out-dir dist conformance
+
 clean: ## Remove the virtualenvs, caches and reports
-	rm -rf .tools $(VENV) node_modules bench/node_modules reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .tools $(VENV) node_modules bench/node_modules reports dist .pytest_cache .mypy_cache .ruff_cache

@@ -74,7 +74,8 @@ def test_wheel_holds_the_typed_package_and_nothing_else(wheel: Path) -> None:
     assert "twilio_stream_client/py.typed" in names
     assert "twilio_stream_client/api/stream/update_stream.py" in names
     assert "twilio_stream_client/models/stream.py" in names
-    assert {name.split("/")[0] for name in names} == {"twilio_stream_client", "twilio_stream_client-1.0.0.dist-info"}
+    dist_info = wheel.name.split("-py3")[0] + ".dist-info"  # twilio_stream_client-VERSION.dist-info
+    assert {name.split("/")[0] for name in names} == {"twilio_stream_client", dist_info}
     assert [name for name in names if "__pycache__" in name or name.endswith(".pyc")] == []
 
 

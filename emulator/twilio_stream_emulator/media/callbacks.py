@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
-import twilio_stream_contract as contract
+from twilio_stream_contract import callbacks
 
 from twilio_stream_emulator.loopback import is_loopback
 from twilio_stream_emulator.media.dial import loggable
@@ -54,17 +54,17 @@ class StatusCallback:
             "StreamError": error,
             "Timestamp": now,
         }
-        return {name: value for name in contract.STATUS_CALLBACK_FIELDS if (value := values[name]) is not None}
+        return {name: value for name in callbacks.FIELDS if (value := values[name]) is not None}
 
     def request(self, event: str, error: str | None = None) -> httpx.Request:
         """The signed request of one callback. The URL signed is the URL sent, as httpx writes it."""
         params = self.params(event, error)
         if self.method == "GET":
             url = httpx.URL(self.url).copy_merge_params(params)
-            headers = {contract.SIGNATURE_HEADER: compute_signature(self.auth_token, str(url))}
+            headers = {callbacks.SIGNATURE_HEADER: compute_signature(self.auth_token, str(url))}
             return httpx.Request("GET", url, headers=headers)
         url = httpx.URL(self.url)
-        headers = {contract.SIGNATURE_HEADER: compute_signature(self.auth_token, str(url), params)}
+        headers = {callbacks.SIGNATURE_HEADER: compute_signature(self.auth_token, str(url), params)}
         return httpx.Request("POST", url, headers=headers, data=params)
 
 
