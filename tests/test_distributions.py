@@ -7,6 +7,7 @@ your tests" section with the plugin's fixtures, and each install holds what it s
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -37,7 +38,11 @@ LIST_DISTRIBUTIONS = (
 
 
 def _run(*argv: str | Path, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "UV_PYTHON_DOWNLOADS": "never"}
+    # This machine's settings (certificates, package indexes) stay; nothing of this repository's
+    # environment may leak into the fresh one.
+    leaking = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON"}
+    environment = {name: value for name, value in os.environ.items() if name not in leaking}
+    environment |= {"PATH": "/usr/bin:/bin", "UV_PYTHON_DOWNLOADS": "never"}
     result = subprocess.run(
         [str(arg) for arg in argv], cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout
     )

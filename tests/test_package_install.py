@@ -6,11 +6,9 @@ one this test fails rather than skips, since it is then not proving anything.
 """
 
 import os
-import re
 import subprocess
 import sys
 import zipfile
-from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
@@ -53,18 +51,6 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _clean_environment() -> dict[str, str]:
     # Nothing of this repository's virtualenv may leak into the fresh one.
     return {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}}
-
-
-def test_wheel_requires_only_httpx_and_attrs(wheel: Path) -> None:
-    with zipfile.ZipFile(wheel) as archive:
-        (metadata_name,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
-        metadata = HeaderParser().parsestr(archive.read(metadata_name).decode("utf-8"))
-
-    requirements = metadata.get_all("Requires-Dist") or []
-    # A requirement is a name, then optional extras, version specifiers and markers.
-    names = {re.split(r"[\s\[(;<>=!~]", requirement, maxsplit=1)[0].lower() for requirement in requirements}
-    assert names == RUNTIME_DEPENDENCIES
-    assert metadata["Name"] == "twilio-stream-client"
 
 
 def test_wheel_holds_the_typed_package_and_nothing_else(wheel: Path) -> None:
