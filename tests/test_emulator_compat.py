@@ -14,6 +14,9 @@ from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, U
 
 from tests.emulator_server import API_KEY_SECRET, API_KEY_SID, CALL_SID, RunningEmulator, emulator_server
 
+# Real clients against an emulator process.
+pytestmark = pytest.mark.slow
+
 URL = "wss://example.com/media"
 
 

@@ -24,6 +24,9 @@ from twilio_stream_emulator.testing import MediaReceiver, ReceivedStream, Status
 
 from tests.emulator_server import AUTH_TOKEN, RunningEmulator, emulator_server
 
+# Runs the emulator and its Media Streams end to end, in processes and threads of their own.
+pytestmark = pytest.mark.slow
+
 VALIDATORS = {
     event: jsonschema_rs.validator_for(dict(schema)) for event, schema in media_contract.MESSAGE_SCHEMAS.items()
 }

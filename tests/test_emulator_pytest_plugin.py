@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 import twilio_stream_contract as contract
 from twilio_stream_client.api.stream import create_stream
 from twilio_stream_client.models import CreateStreamBody, Stream
@@ -76,6 +77,7 @@ def test_second_sees_nothing_of_the_first(twilio_emulator):
 """
 
 
+@pytest.mark.slow  # runs pytest twice
 def test_a_test_never_sees_another_tests_streams(tmp_path: Path) -> None:
     """Two tests of a user's project, in either order, each create the same name on the same call."""
     (tmp_path / "test_project.py").write_text(PROJECT, encoding="utf-8")
