@@ -31,7 +31,7 @@ from twilio_stream_client import TwilioClient
 
 from twilio_stream_emulator.accounts import Accounts
 from twilio_stream_emulator.app import create_app, reset
-from twilio_stream_emulator.media.audio import decode_mulaw
+from twilio_stream_emulator.media.audio import INBOUND, decode_mulaw
 from twilio_stream_emulator.server import ThreadedServer, in_thread
 from twilio_stream_emulator.settings import Settings
 from twilio_stream_emulator.testing import MediaReceiver, ReceivedStream, StatusCallbackRecorder
@@ -71,8 +71,8 @@ class TwilioEmulator:
         self._served.run(reset(self._app))
 
 
-def heard(stream: ReceivedStream, track: str = "inbound") -> npt.NDArray[np.int16]:
-    """The audio a Media Stream carried on ``track``, decoded to 8 kHz 16-bit PCM."""
+def heard(stream: ReceivedStream, track: str = INBOUND) -> npt.NDArray[np.int16]:
+    """The audio a Media Stream carried on ``track`` (default: inbound), decoded to 8 kHz 16-bit PCM."""
     return decode_mulaw(stream.audio(track))
 
 

@@ -95,7 +95,7 @@ class Session:
         self.tracks = contract.TRACKS_OF[plan.track]
         self.state = State.DIALING
         self.first_tick = 0
-        self._audio = {track: source.track(track) for track in self.tracks}  # type: ignore[arg-type]
+        self._audio = {track: source.track(track) for track in self.tracks}
         self._policy = policy
         self._callbacks = callbacks
         self._callback = plan.callback()
