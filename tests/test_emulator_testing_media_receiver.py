@@ -7,6 +7,7 @@ client where a test needs a send that may block (a receiver that stops reading).
 import asyncio
 import base64
 import json
+import socket
 import time
 from typing import Any
 
@@ -167,7 +168,7 @@ def test_stream_finds_the_connection_whose_start_names_the_sid() -> None:
     ):
         other.send(json.dumps({"event": "start", "streamSid": "MZ" + "1" * 32}))
         mine.send(start())
-        found = receiver.stream(STREAM_SID, timeout=5)
+        found = receiver.stream(STREAM_SID, 5)
 
         assert found.path == "/mine"
         assert receiver.stream(STREAM_SID, path="/mine", timeout=5) is found
@@ -316,6 +317,34 @@ def test_a_receiver_and_a_recorder_share_one_port() -> None:
         assert answer.status_code == 200
         assert receiver.stream(path="/media/a", timeout=5).wait_closed(timeout=5) == 1000
         assert recorder.wait_for(path="/callbacks/a", timeout=5).event == "stream-started"
+
+
+def test_one_keep_alive_connection_may_carry_a_callback_then_an_upgrade() -> None:
+    # What a tunnel's agent may do: reuse its connection to the one local port for the next request.
+    body = b"StreamEvent=stream-started"
+    callback = (
+        b"POST /callbacks/a HTTP/1.1\r\nHost: abc.tunnel.example\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    upgrade = (
+        b"GET /media/a HTTP/1.1\r\nHost: abc.tunnel.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: " + base64.b64encode(b"0123456789abcdef") + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with (
+        LocalServer() as server,
+        MediaReceiver(server=server) as receiver,
+        StatusCallbackRecorder(server=server) as recorder,
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection,
+    ):
+        connection.sendall(callback)
+        answered = connection.recv(4096)
+        connection.sendall(upgrade)
+        switched = connection.recv(4096)
+
+        assert answered.startswith(b"HTTP/1.1 200 ")
+        assert switched.startswith(b"HTTP/1.1 101 ")
+        assert recorder.wait_for(path="/callbacks/a", timeout=5).event == "stream-started"
+        assert receiver.stream(path="/media/a", timeout=5).url_as_seen == "ws://abc.tunnel.example/media/a"
 
 
 def test_a_server_without_a_receiver_answers_upgrades_404() -> None:

@@ -293,7 +293,7 @@ class MediaReceiver:
             return self._streams[self._handed_out - 1]
 
     def stream(
-        self, stream_sid: str | None = None, *, path: str | None = None, timeout: float = DEFAULT_TIMEOUT_S
+        self, stream_sid: str | None = None, timeout: float = DEFAULT_TIMEOUT_S, *, path: str | None = None
     ) -> ReceivedStream:
         """The first connection whose ``start`` names ``stream_sid`` and/or whose path is ``path``, once it
         has arrived; TimeoutError when none has within ``timeout`` seconds."""
