@@ -78,10 +78,9 @@ conformance: venv ## Judge a server by the contract (default: the emulator; TARG
 	  $(call opt,MAX_EXAMPLES,--max-examples) $(call opt,MAX_TIME,--max-time) \
 	  $(call opt,PUBLIC_URL,--public-url) $(call opt,LOCAL_PORT,--local-port) $(if $(NO_STREAM_EFFECTS),--no-stream-effects)
 
-# --no-stream-effects: every defect is a REST defect, and the emulator does not stream yet (selftest.py).
 conformance-selftest: venv ## Prove the suite fails on each deliberately defective server and passes on the emulator
-	$(BIN)/python -m twilio_stream_conformance.selftest --no-stream-effects $(call opt,SEED,--seed) \
-	  $(call opt,MAX_EXAMPLES,--max-examples)
+	$(BIN)/python -m twilio_stream_conformance.selftest $(call opt,SEED,--seed) \
+	  $(call opt,MAX_EXAMPLES,--max-examples) $(if $(NO_STREAM_EFFECTS),--no-stream-effects)
 
 bench: venv bench/node_modules/.installed ## Measure client, emulator and suite against their peers into BENCHMARKS.md (QUICK=1: smoke run)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk, the HTTP load generator: install it (Debian/Ubuntu: sudo apt-get install wrk; macOS: brew install wrk) and run make bench again" >&2; exit 2; }

@@ -215,6 +215,34 @@ class _Judge:
                 self.stop(run)  # leave nothing running; its answer is not judged
         return [self.observation(run) for run in runs]
 
+    def track_limit(self) -> ScenarioResult:
+        """Fill a call with `both_tracks` Streams up to its track limit (four: two Streams), then ask for
+        one Stream of one track more: a server that counts Streams rather than tracks accepts it. The
+        Streams dial the receiver, so they stay in progress. Every Stream made is stopped again."""
+        self.progress("filling a call to its track limit")
+        call_sid = contract.new_sid(contract.CALL_SID)
+        path = contract.streams_path(self.target.account_sid, call_sid)
+        both = max(contract.TRACKS_OF, key=lambda track: len(contract.TRACKS_OF[track]))
+        one = next(track for track, tracks in contract.TRACKS_OF.items() if len(tracks) == 1)
+        forms = [
+            [("Url", self.receiver.url_for(f"/media/{TRACK_LIMIT}-{index}")), ("Track", track)]
+            for index, track in enumerate(
+                [both] * (contract.MAX_TRACKS_PER_CALL // len(contract.TRACKS_OF[both])) + [one]
+            )
+        ]
+        answers = []
+        for form in forms:
+            answers.append(self.post(path, form))
+            if answers[-1].status != 200:
+                break
+        for answer in answers:
+            sid = _sid(answer)
+            if sid is not None:
+                self.post(contract.stream_uri(self.target.account_sid, call_sid, sid), list(contract.STOP_FORM.items()))
+        message = track_limit_failure([answer.status for answer in answers], len(forms) - 1)
+        reproduce = tuple(curl_create(self.target.url, self.target.account_sid, call_sid, form) for form in forms)
+        return ScenarioResult(TRACK_LIMIT, ((TRACK_LIMIT_CHECK, message),), reproduce, (), 0)
+
     def find_connection(self, run: _Live) -> None:
         """The connection at the scenario's path, within `dial_s` of the create's answer."""
         assert run.create is not None
@@ -288,6 +316,23 @@ class _Judge:
         )
 
 
+TRACK_LIMIT, TRACK_LIMIT_CHECK = "track-limit", "track_limit_is_enforced"
+
+
+def track_limit_failure(statuses: Sequence[int | None], fill: int) -> str | None:
+    """What is wrong with the answers to ``fill`` creates that fill a call's tracks and one more create
+    (None: nothing). The fill must be accepted (200) and the one more refused (a 4xx)."""
+    if len(statuses) <= fill or any(status != 200 for status in statuses[:fill]):
+        return f"expected 200 for the {fill} both_tracks Streams that fill the call's tracks, got {list(statuses)}"
+    last = statuses[fill]
+    if last is None or not 400 <= last < 500:
+        return (
+            f"expected a 4xx for a Stream of one track on a call whose {contract.MAX_TRACKS_PER_CALL} tracks "
+            f"are taken (each both_tracks Stream takes two), got {last}"
+        )
+    return None
+
+
 def _sid(answer: Answer | None) -> str | None:
     body = answer.body if answer is not None and answer.status == 200 else None
     sid = body.get("sid") if isinstance(body, dict) else None
@@ -349,4 +394,6 @@ def judge_stream_effects(
         )
         judge = _Judge(target, receiver, recorder, client, bounds, progress or _quiet)
         observations = judge.run(scenarios)
-    return EffectsVerdict(judged=True, scenarios=judged(observations, target.url), seconds=time.monotonic() - started)
+        limit = judge.track_limit()
+    results = (*judged(observations, target.url), limit)
+    return EffectsVerdict(judged=True, scenarios=results, seconds=time.monotonic() - started)
