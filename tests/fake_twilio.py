@@ -70,6 +70,7 @@ class Flaws:
     no_stream_error_text: bool = False
     no_started_callback: bool = False
     no_stopped_callback: bool = False
+    no_track_limit: bool = False  # a call takes any number of tracks
 
 
 @dataclass
@@ -174,6 +175,14 @@ class FakeTwilio:
         parts = scope["path"].removesuffix(".json").split("/")
         if parts[-1] == "Streams":  # create
             stream = _Stream("MZ" + secrets.token_hex(16), parts[-2], form)
+            in_use = sum(
+                len(other.tracks)
+                for other in self._streams.values()
+                if other.call_sid == stream.call_sid and not other.stopped.is_set()
+            )
+            if not self.flaws.no_track_limit and in_use + len(stream.tracks) > contract.MAX_TRACKS_PER_CALL:
+                await _json(send, 400, {"code": 20001, "message": "too many tracks", "more_info": "", "status": 400})
+                return
             self._streams[stream.sid] = stream
             self._start(self._stream(stream))
             await _json(send, 200, stream.resource(contract.IN_PROGRESS))
@@ -284,7 +293,9 @@ class FakeTwilio:
             "Timestamp": flaws.timestamp(datetime.now(UTC)),
             **extra,
         }
-        url = stream.form["StatusCallback"]
+        url = stream.form.get("StatusCallback")
+        if url is None:  # none asked for, none sent (the track-limit scenario's Streams)
+            return
         method = flaws.callback_method or stream.form.get(
             "StatusCallbackMethod", contract.DEFAULT_STATUS_CALLBACK_METHOD
         )

@@ -260,13 +260,13 @@ def test_stream_effects_are_judged_after_the_rest_and_reported_everywhere(
     out = capsys.readouterr().out
 
     assert status == runner.EXIT_DOES_NOT_CONFORM
-    assert "STREAM EFFECTS DO NOT CONFORM: 5 Streams" in out
+    assert "STREAM EFFECTS DO NOT CONFORM: 6 Streams" in out  # five scenarios' and the track limit's
     assert "closes_normally_after_stop: expected close code 1000 (normal closure) after the stop, got 1011" in out
     assert 'reproduce:\n      curl -X POST -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN"' in out
     assert out.index("STREAM EFFECTS") < out.index("VERDICT: DOES NOT CONFORM (exit status 1)")
     assert "## Stream effects" in (tmp_path / "conformance.md").read_text()
     junit = (tmp_path / "junit.xml").read_text()
-    assert '<testsuites tests="8" failures="4"' in junit  # schemathesis' 3 and 5 Streams, 4 of which failed
+    assert '<testsuites tests="9" failures="4"' in junit  # schemathesis' 3, 5 Streams and the track limit
     assert 'testcase name="stream effects: defaults"' in junit
     assert fake.target.auth_token not in out + junit + (tmp_path / "conformance.md").read_text()
 

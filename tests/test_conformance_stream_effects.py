@@ -9,6 +9,7 @@ import pytest
 from twilio_stream_conformance.stream_checks import CHECKS, LOOPBACK
 from twilio_stream_conformance.stream_effects import (
     DEFAULT_TUNNEL_PORT,
+    TRACK_LIMIT_CHECK,
     EffectsOptions,
     EffectsVerdict,
     judge_stream_effects,
@@ -33,8 +34,10 @@ def test_a_correct_sender_conforms() -> None:
 
     assert verdict.failures == []
     assert verdict.conforms
-    assert len(verdict.scenarios) == 5
-    assert all(len(result.results) == 24 for result in verdict.scenarios)
+    *streams, limit = verdict.scenarios
+    assert len(streams) == 5
+    assert all(len(result.results) == 24 for result in streams)
+    assert limit.results == ((TRACK_LIMIT_CHECK, None),)
 
 
 FLAWS = [
@@ -64,6 +67,7 @@ FLAWS = [
     (Flaws(stream_name_empty=True), "callback_parameters_are_right"),
     (Flaws(timestamp=lambda moment: moment.strftime("%Y-%m-%d %H:%M:%S")), "callback_parameters_are_right"),
     (Flaws(unsigned_callbacks=True), "callbacks_are_signed"),
+    (Flaws(no_track_limit=True), TRACK_LIMIT_CHECK),
 ]
 
 
