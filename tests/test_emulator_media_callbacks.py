@@ -3,7 +3,10 @@
 Signatures are judged by Twilio's own RequestValidator, never by a second copy of our code.
 """
 
+import ast
 import asyncio
+import subprocess
+import sys
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -120,3 +123,42 @@ async def test_a_callback_beyond_loopback_is_not_sent_and_a_failing_one_is_tried
     await sender.aclose()
 
     assert attempts == ["127.0.0.1", "127.0.0.1"]
+
+
+WARM_UP_PROBE = """
+import asyncio, socket, sys
+import httpx
+from twilio_stream_emulator.media.callbacks import StatusCallbacks
+
+async def main(warm: bool) -> None:
+    callbacks = StatusCallbacks()
+    if warm:
+        await callbacks.warm_up()
+    before = set(sys.modules)
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        try:
+            await callbacks._client.post(f"http://127.0.0.1:{refusing.getsockname()[1]}/cb", data={"a": "b"})
+        except httpx.TransportError:
+            pass
+    await callbacks.aclose()
+    print(sorted(set(sys.modules) - before))
+
+asyncio.run(main(sys.argv[1] == "warm"))
+"""
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_after_the_warm_up_a_first_callback_imports_nothing_on_the_event_loop(warm: bool) -> None:
+    """A fresh interpreter, as the emulator's process is: without the warm-up, the first callback imports
+    httpx's connection machinery on the loop (a stall the Streams' media would feel)."""
+    probe = subprocess.run(
+        [sys.executable, "-c", WARM_UP_PROBE, "warm" if warm else "cold"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    imported = ast.literal_eval(probe.stdout.strip())
+    assert (imported == []) is warm

@@ -55,6 +55,8 @@ class MediaStreams:
         self._data_version = -1
 
     async def __aenter__(self) -> "MediaStreams":
+        if self._enabled:
+            await self.callbacks.warm_up()
         self._pacer = asyncio.get_running_loop().create_task(self._pace())
         return self
 
