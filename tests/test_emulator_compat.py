@@ -28,11 +28,8 @@ def server() -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def sdk(server: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> TwilioSdkClient:
-    for variable in ("TWILIO_EDGE", "TWILIO_REGION"):
-        monkeypatch.delenv(variable, raising=False)
-    client = TwilioSdkClient(*server.auth)
-    client.api.base_url = server.base_url
-    return client
+    sdk: TwilioSdkClient = server.twilio_sdk(monkeypatch)
+    return sdk
 
 
 def _call(index: int) -> str:

@@ -56,11 +56,8 @@ def recorder() -> Iterator[StatusCallbackRecorder]:
 
 @pytest.fixture
 def sdk(server: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> TwilioSdkClient:
-    for variable in ("TWILIO_EDGE", "TWILIO_REGION"):
-        monkeypatch.delenv(variable, raising=False)
-    client = TwilioSdkClient(*server.auth)
-    client.api.base_url = server.base_url
-    return client
+    sdk: TwilioSdkClient = server.twilio_sdk(monkeypatch)
+    return sdk
 
 
 def wait_for_log(server: RunningEmulator, text: str, timeout: float = WAIT_S) -> None:
