@@ -25,7 +25,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from types import TracebackType
 from typing import Literal
 from urllib.parse import urlsplit
@@ -243,3 +243,14 @@ def owned_or_shared(server: LocalServer | None) -> tuple[LocalServer, bool]:
     """The server a receiver or recorder listens with: the one given (shared, started and stopped by
     its owner), or a new one of its own (``True``: start and stop it)."""
     return (server, False) if server is not None else (LocalServer(), True)
+
+
+@contextmanager
+def serving(server: LocalServer, owned: bool, kind: Kind, handler: Handler) -> Iterator[None]:
+    """``handler`` mounted for ``kind`` on ``server`` while the block runs; an owned server (see
+    ``owned_or_shared``) is started before and stopped after."""
+    with ExitStack() as stack:
+        if owned:
+            stack.enter_context(server)
+        stack.enter_context(server.mounted(kind, handler))
+        yield

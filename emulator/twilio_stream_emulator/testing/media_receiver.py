@@ -38,7 +38,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 from twilio_stream_contract import media as messages
 
-from twilio_stream_emulator.testing.local_server import LocalServer, deny_upgrade, owned_or_shared
+from twilio_stream_emulator.testing.local_server import LocalServer, deny_upgrade, owned_or_shared, serving
 
 MAX_MESSAGES = 200_000
 MAX_STREAMS = 1_000
@@ -401,11 +401,7 @@ class MediaReceiver:
     # --- Lifecycle -------------------------------------------------------------------------------------
 
     def __enter__(self) -> MediaReceiver:
-        with ExitStack() as stack:
-            if self._owns_server:
-                stack.enter_context(self._server)
-            stack.enter_context(self._server.mounted("websocket", self._serve))
-            self._exit = stack.pop_all()
+        self._exit.enter_context(serving(self._server, self._owns_server, "websocket", self._serve))
         return self
 
     def __exit__(

@@ -35,7 +35,7 @@ from twilio_stream_contract import callbacks
 from twilio_stream_contract.callbacks import SIGNATURE_HEADER
 
 from twilio_stream_emulator.signature import is_valid_signature
-from twilio_stream_emulator.testing.local_server import LocalServer, owned_or_shared
+from twilio_stream_emulator.testing.local_server import LocalServer, owned_or_shared, serving
 
 MAX_CALLBACKS = 10_000
 MAX_BODY_BYTES = 64 * 1024
@@ -226,11 +226,7 @@ class StatusCallbackRecorder:
     # --- Lifecycle -------------------------------------------------------------------------------------
 
     def __enter__(self) -> StatusCallbackRecorder:
-        with ExitStack() as stack:
-            if self._owns_server:
-                stack.enter_context(self._server)
-            stack.enter_context(self._server.mounted("http", self._serve))
-            self._exit = stack.pop_all()
+        self._exit.enter_context(serving(self._server, self._owns_server, "http", self._serve))
         return self
 
     def __exit__(
