@@ -53,13 +53,14 @@ async def test_after_a_thousand_streams_no_task_and_no_socket_is_left() -> None:
         async with emulator_client(emulator_settings(stream_media=True)) as client:
             await _create_and_stop(client, receiver, BATCH, ACCOUNT_SID)  # warm: first connections, imports
             await asyncio.sleep(0.1)
-            tasks, descriptors = len(asyncio.all_tasks()), _open_descriptors()
+            # A set, not a count: a task of the warm-up batch may still end after this point.
+            tasks, descriptors = asyncio.all_tasks(), _open_descriptors()
 
             for _ in range(STREAMS // BATCH):
                 await _create_and_stop(client, receiver, BATCH, ACCOUNT_SID)
 
             await asyncio.sleep(0.1)  # the last sessions' tasks end just after their close
-            assert len(asyncio.all_tasks()) == tasks
+            assert asyncio.all_tasks() <= tasks
             assert _open_descriptors() <= descriptors
 
 
