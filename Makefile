@@ -21,6 +21,10 @@ PROFILE ?=
 SEED ?=
 MAX_EXAMPLES ?=
 MAX_TIME ?=
+# Stream effects of a remote TARGET: the public URL of a tunnel to LOCAL_PORT (default 8765) on this machine.
+PUBLIC_URL ?=
+LOCAL_PORT ?=
+NO_STREAM_EFFECTS ?=
 QUICK ?=
 # Where `make generate` writes; the regeneration test points it at a temporary folder.
 GENERATED ?= generated/twilio_stream_client
@@ -30,7 +34,7 @@ GENERATED ?= generated/twilio_stream_client
 opt = $(if $($(1)),$(2) $($(1)))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv generate test test-fast lint conformance conformance-selftest serve bench clean
+.PHONY: help venv generate test test-fast lint conformance conformance-selftest serve bench dist clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -69,12 +73,14 @@ lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectr
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral-asyncapi.yaml media-stream.asyncapi.yaml
 
-conformance: venv ## Judge a server by the contract (default: the emulator; TARGET=url, PROFILE=live, SEED=, MAX_EXAMPLES=, MAX_TIME=)
+conformance: venv ## Judge a server by the contract (default: the emulator; TARGET=url, PUBLIC_URL=tunnel, PROFILE=live, SEED=...)
 	$(BIN)/twilio-stream-conformance $(TARGET) $(call opt,PROFILE,--profile) $(call opt,SEED,--seed) \
-	  $(call opt,MAX_EXAMPLES,--max-examples) $(call opt,MAX_TIME,--max-time)
+	  $(call opt,MAX_EXAMPLES,--max-examples) $(call opt,MAX_TIME,--max-time) \
+	  $(call opt,PUBLIC_URL,--public-url) $(call opt,LOCAL_PORT,--local-port) $(if $(NO_STREAM_EFFECTS),--no-stream-effects)
 
 conformance-selftest: venv ## Prove the suite fails on each deliberately defective server and passes on the emulator
-	$(BIN)/python -m twilio_stream_conformance.selftest $(call opt,SEED,--seed) $(call opt,MAX_EXAMPLES,--max-examples)
+	$(BIN)/python -m twilio_stream_conformance.selftest $(call opt,SEED,--seed) \
+	  $(call opt,MAX_EXAMPLES,--max-examples) $(if $(NO_STREAM_EFFECTS),--no-stream-effects)
 
 bench: venv bench/node_modules/.installed ## Measure client, emulator and suite against their peers into BENCHMARKS.md (QUICK=1: smoke run)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk, the HTTP load generator: install it (Debian/Ubuntu: sudo apt-get install wrk; macOS: brew install wrk) and run make bench again" >&2; exit 2; }
@@ -84,5 +90,9 @@ serve: venv ## Serve the emulator (HOST=, PORT=, DB=store file, WORKERS=; every 
 	$(BIN)/twilio-stream-emulator $(call opt,HOST,--host) $(call opt,PORT,--port) $(call opt,DB,--db) \
 	  $(call opt,WORKERS,--workers)
 
+dist: venv ## Build the wheels of the client, the contract, the emulator and the suite into dist/
+	$(UV) build --wheel --quiet --out-dir dist . && $(UV) build --wheel --quiet --out-dir dist contract
+	$(UV) build --wheel --quiet --out-dir dist emulator && $(UV) build --wheel --quiet --out-dir dist conformance
+
 clean: ## Remove the virtualenvs, caches and reports
-	rm -rf .tools $(VENV) node_modules bench/node_modules reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .tools $(VENV) node_modules bench/node_modules reports dist .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from twilio_stream_emulator import Settings, create_app
 from twilio_stream_emulator.accounts import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Accounts, ApiKey
 from twilio_stream_emulator.server import ServerProcess, running
@@ -101,6 +102,17 @@ class RunningEmulator:
 
     def log(self) -> str:
         return self.server.log()
+
+    def twilio_sdk(self, monkeypatch: "pytest.MonkeyPatch") -> Any:
+        """Twilio's SDK, unchanged, pointed at this emulator. TWILIO_EDGE and TWILIO_REGION are unset for
+        the test: either would make the SDK rewrite the host it was given."""
+        from twilio.rest import Client  # type: ignore[import-untyped]
+
+        for variable in ("TWILIO_EDGE", "TWILIO_REGION"):
+            monkeypatch.delenv(variable, raising=False)
+        client = Client(*self.auth)
+        client.api.base_url = self.base_url
+        return client
 
 
 @contextmanager

@@ -28,6 +28,9 @@ from tests.client_contract import answer_of
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, RunningEmulator, emulator_server
 from tests.generated_cases import form_of
 
+# Drives a live emulator process through the contract's state machine.
+pytestmark = pytest.mark.slow
+
 CONFIG = runner.CONFIG
 
 

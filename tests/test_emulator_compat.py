@@ -14,6 +14,9 @@ from twilio_stream_client.models import CreateStreamBody, Stream, TwilioError, U
 
 from tests.emulator_server import API_KEY_SECRET, API_KEY_SID, CALL_SID, RunningEmulator, emulator_server
 
+# Real clients against an emulator process.
+pytestmark = pytest.mark.slow
+
 URL = "wss://example.com/media"
 
 
@@ -25,11 +28,8 @@ def server() -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def sdk(server: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> TwilioSdkClient:
-    for variable in ("TWILIO_EDGE", "TWILIO_REGION"):
-        monkeypatch.delenv(variable, raising=False)
-    client = TwilioSdkClient(*server.auth)
-    client.api.base_url = server.base_url
-    return client
+    sdk: TwilioSdkClient = server.twilio_sdk(monkeypatch)
+    return sdk
 
 
 def _call(index: int) -> str:

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_acknowledged_create_and_stop_survives_kill_9(tmp_path: Path) -> None:
+    """Without media (emulator_server's default), so that an in-progress Stream stays in progress: with
+    media, a restart stops the Streams whose sockets died (tests/test_emulator_media_lifecycle.py)."""
     db = str(tmp_path / "streams.sqlite3")
     acknowledged: dict[str, str] = {}
     with emulator_server(db=db) as server, httpx.Client(base_url=server.base_url, auth=server.auth) as client:

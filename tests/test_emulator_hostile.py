@@ -27,6 +27,9 @@ from tests.emulator_server import (
     streams_path,
 )
 
+# Raw sockets against emulator processes.
+pytestmark = pytest.mark.slow
+
 BASIC = base64.b64encode(b"AC0123456789abcdef0123456789abcdef:" + AUTH_TOKEN.encode()).decode()
 FORM = "application/x-www-form-urlencoded"
 

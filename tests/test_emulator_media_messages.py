@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from twilio_stream_contract import media as media_contract
 from twilio_stream_emulator.media import messages
 
-VALIDATORS = {event: jsonschema_rs.validator_for(schema) for event, schema in media_contract.MESSAGE_SCHEMAS.items()}
+VALIDATORS = {
+    event: jsonschema_rs.validator_for(dict(schema)) for event, schema in media_contract.MESSAGE_SCHEMAS.items()
+}
 IDS = messages.StreamIds(
     contract.new_sid(contract.STREAM_SID), contract.new_sid(contract.ACCOUNT_SID), contract.new_sid(contract.CALL_SID)
 )

@@ -109,3 +109,17 @@ def test_one_line_makes_a_client_for_another_server() -> None:
 
     assert client.get_httpx_client().base_url == httpx.URL("http://127.0.0.1:8080")
     assert client.get_async_httpx_client().base_url == httpx.URL("http://127.0.0.1:8080")
+
+
+def test_emulator_test_kit_exports() -> None:
+    import twilio_stream_emulator.testing
+
+    assert set(twilio_stream_emulator.testing.__all__) == {
+        "LocalServer",
+        "MediaReceiver",
+        "ReceivedMessage",
+        "ReceivedStream",
+        "RecordedCallback",
+        "StatusCallbackRecorder",
+    }
+    assert all(hasattr(twilio_stream_emulator.testing, name) for name in twilio_stream_emulator.testing.__all__)

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs the generator twice.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "generated" / "twilio_stream_client"
 CACHE_DIRS = {"__pycache__", ".ruff_cache", ".mypy_cache"}

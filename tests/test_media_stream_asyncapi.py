@@ -11,17 +11,17 @@ uses, under draft-07 (AsyncAPI 3.0's schema dialect) and under 2020-12: the docu
 import base64
 import binascii
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 import jsonschema_rs
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+from twilio_stream_contract.media import follow, load_asyncapi, message_payload_schemas
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "media-stream.asyncapi.yaml"
 
@@ -36,49 +36,9 @@ DIALECTS: Final[dict[str, Callable[[dict[str, Any]], jsonschema_rs.Validator]]] 
 }
 
 
-# The loader: load_asyncapi, message_payload_schemas and _follow move into the contract module once
-# something sends these messages and validates them.
-
-
-def load_asyncapi(path: Path = DOCUMENT_PATH) -> dict[str, Any]:
-    """The AsyncAPI document at ``path``, parsed with PyYAML's C loader when it is built."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
-    return document
-
-
-def message_payload_schemas(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The payload schema of each message of ``components/messages``, by message key, ready to validate.
-
-    Each schema is ``{"allOf": [payload], "components": {"schemas": ...}}``: the payload's local
-    ``#/components/schemas/...`` references resolve unchanged against the document's ``components/schemas``
-    placed beside it, and no keyword sits beside a ``$ref`` (draft-07 ignores such keywords, 2020-12 applies
-    them), so draft-07 and 2020-12 validators read the schema alike. Payloads must use AsyncAPI's default
-    schema format (no ``schemaFormat``); a message given as a ``$ref`` is followed.
-    """
-    schemas = {"schemas": document["components"].get("schemas", {})}
-    bundled: dict[str, dict[str, Any]] = {}
-    for name, message in document["components"]["messages"].items():
-        message = _follow(document, message)
-        if "schemaFormat" in message["payload"]:
-            raise ValueError(f"message {name!r}: only AsyncAPI's default schema format is supported")
-        bundled[name] = {"allOf": [message["payload"]], "components": schemas}
-    return bundled
-
-
-def _follow(document: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
-    """The node a local ``$ref`` (``#/...``) names, following chains; ``node`` itself when it is no ``$ref``."""
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return dict(node)
-
-
 @cache
 def _document() -> dict[str, Any]:
-    return load_asyncapi()
+    return load_asyncapi(DOCUMENT_PATH)
 
 
 @cache
@@ -143,7 +103,7 @@ def test_message_names_are_exactly_the_four_events_of_a_one_way_stream() -> None
 
 @pytest.mark.parametrize("message", EVENTS)
 def test_message_payload_pins_its_event(message: str) -> None:
-    payload = _follow(_document(), _messages()[message]["payload"])
+    payload = follow(_document(), _messages()[message]["payload"])
 
     assert payload["properties"]["event"] == {"type": "string", "const": message}
     assert "event" in payload["required"]
@@ -152,13 +112,13 @@ def test_message_payload_pins_its_event(message: str) -> None:
 def test_the_one_operation_receives_its_channels_messages_in_twilios_order() -> None:
     (operation,) = _document()["operations"].values()
     channel_ref = operation["channel"]["$ref"]
-    channel = _follow(_document(), operation["channel"])
+    channel = follow(_document(), operation["channel"])
 
     assert operation["action"] == "receive"
     # AsyncAPI 3 wants an operation's messages to be its channel's; Spectral 6.16.3 does not check that.
     assert [ref["$ref"] for ref in operation["messages"]] == [f"{channel_ref}/messages/{event}" for event in EVENTS]
-    assert [_follow(_document(), ref) for ref in operation["messages"]] == [
-        _follow(_document(), channel["messages"][event]) for event in EVENTS
+    assert [follow(_document(), ref) for ref in operation["messages"]] == [
+        follow(_document(), channel["messages"][event]) for event in EVENTS
     ]
 
 

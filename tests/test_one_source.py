@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 import twilio_stream_contract as contract
+from twilio_stream_contract import callbacks, media
 from twilio_stream_emulator import errors
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = [ROOT / "contract", ROOT / "emulator", ROOT / "conformance", ROOT / "bench"]
-# The two places that may type a fact: the one reader of the contract, and the error catalogue.
-OWNERS = {Path(contract.__file__).resolve(), Path(errors.__file__).resolve()}
+# The places that may type a fact: the readers of the contracts, and the error catalogue.
+OWNERS = {Path(module.__file__).resolve() for module in (contract, media, callbacks, errors) if module.__file__}
 
 # Literals that hold one of these anywhere: a SID pattern, a path of the contract, a header value.
 FRAGMENTS = {
@@ -27,15 +28,21 @@ FRAGMENTS = {
     *(value for _, value in contract.CORS_HEADERS if len(value) > len("true")),
     contract.WWW_AUTHENTICATE,
 }
-# Literals that are one of these, whole (header names in any case): the enums and headers of the contract.
+# Literals that are one of these, whole: the enum values of the contracts (field and message names are
+# their structure, not facts to type once)...
 VALUES = {
-    *(status.lower() for status in contract.STREAM_STATUSES),
+    *contract.STREAM_STATUSES,
     *contract.CREATE_BODY.enums["Track"],
     *contract.UPDATE_BODY.enums["Status"],
     *contract.CALL_UPDATE_BODY.enums["Status"],
     contract.API_VERSION,
-    *(name.lower() for name in contract.RESPONSE_HEADER_NAMES),
+    *media.TRACKS,
+    media.PROTOCOL,
+    str(media.MEDIA_FORMAT["encoding"]),
+    *callbacks.STREAM_EVENTS,
 }
+# ... and, in any case, the names of the headers the contracts require.
+HEADER_NAMES = {name.lower() for name in (*contract.RESPONSE_HEADER_NAMES, callbacks.SIGNATURE_HEADER)}
 CODES = {value.code for value in vars(errors).values() if isinstance(value, errors.TwilioError)}
 
 
@@ -57,9 +64,11 @@ def typed_facts(path: Path, root: Path = ROOT) -> Iterator[str]:
         if not isinstance(node, ast.Constant) or id(node) in docstrings:
             continue
         value = node.value
-        if (
-            isinstance(value, str) and (value.lower() in VALUES or any(fragment in value for fragment in FRAGMENTS))
-        ) or (isinstance(value, int) and not isinstance(value, bool) and value in CODES):
+        if isinstance(value, str):
+            typed = value in VALUES or value.lower() in HEADER_NAMES or any(part in value for part in FRAGMENTS)
+        else:
+            typed = isinstance(value, int) and not isinstance(value, bool) and value in CODES
+        if typed:
             yield f"{path.relative_to(root)}:{node.lineno}: {value!r}"
 
 

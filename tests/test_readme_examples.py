@@ -126,6 +126,7 @@ def test_readme_examples_reach_twilio_and_the_other_server(fake_twilio: FakeTwil
     assert all(request.method == "POST" for request in fake_twilio.requests)
 
 
+@pytest.mark.slow  # runs mypy
 def test_readme_examples_type_check_under_mypy_strict() -> None:
     # The examples are what users copy: they must narrow `Stream | TwilioError | None` as typed code must.
     from mypy import api

@@ -10,6 +10,7 @@ the request or the answer, the way a plausible server bug would. The self-test p
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import os
@@ -18,10 +19,14 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 import twilio_stream_contract as contract
+from twilio_stream_contract import callbacks
+from twilio_stream_contract import media as media_contract
 from twilio_stream_emulator import errors
 
+from twilio_stream_conformance.media_relay import Forward, MediaRelay, Rewrites, StreamRewrites
 from twilio_stream_conformance.wire import basic_user, json_object
 
 if TYPE_CHECKING:
@@ -85,6 +90,8 @@ class Defect:
     name = ""
     check: str | None = ""  # None: not a defect, the server must conform
     description = ""
+    # Caught only by the stream effects (what a Stream does), not by the REST part.
+    stream_effect = False
 
     def request(self, scope: Scope) -> None:
         """Rewrite the request (path, headers) before the emulator sees it."""
@@ -103,6 +110,24 @@ class Defect:
 
 def _is_create(scope: Scope) -> bool:
     return bool(CREATE_PATH.match(scope["path"]))
+
+
+def _rewrite_fields(body: bytes, rewrite: Callable[[str, str], str]) -> bytes:
+    """The form with each well-formed ``name=value`` pair passed through ``rewrite(name, value)``; every
+    other byte as it was, so that a malformed body stays exactly as malformed (the suite sends those)."""
+    pairs = []
+    for pair in body.split(b"&"):
+        try:
+            parsed = parse_qsl(pair.decode(), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            parsed = []  # not UTF-8: the server refuses it, relay or not
+        if len(parsed) == 1 and b"=" in pair:
+            name, value = parsed[0]
+            changed = rewrite(name, value)
+            if changed != value:
+                pair = urlencode([(name, changed)]).encode()
+        pairs.append(pair)
+    return b"&".join(pairs)
 
 
 def _is_update(scope: Scope) -> bool:
@@ -398,10 +423,16 @@ class StopAnswersAnotherName(Defect):
 class TracksCountedAsStreams(Defect):
     name, check = "tracks-over-the-limit", "track_limit_is_enforced"
     description = "the limit of a call counts Streams, not tracks: a both_tracks Stream takes one place, not two"
+    stream_effect = True
 
     def body(self, scope: Scope, body: bytes) -> bytes:
-        # The server records a both_tracks Stream as if it took one track.
-        return body.replace(b"Track=both_tracks", b"Track=inbound_track") if _is_create(scope) else body
+        if not _is_create(scope):
+            return body
+        # The server records a Stream of two tracks as if it took one.
+        one = next(track for track, tracks in contract.TRACKS_OF.items() if len(tracks) == 1)
+        return _rewrite_fields(
+            body, lambda name, value: one if name == "Track" and len(contract.TRACKS_OF.get(value, ())) > 1 else value
+        )
 
 
 class UnknownFieldsRefused(Defect):
@@ -422,6 +453,229 @@ class ExtraResponseFields(Defect):
         stream = _stream(scope, answer)
         if stream:
             answer.set_json({**stream, "api_version": contract.API_VERSION, "error_code": None})
+
+
+# --- What a Stream does: the emulator behind a relay that breaks one thing (see media_relay.py) --------
+
+
+class MediaDefect(Defect):
+    """A defect of the Media Stream or of the status callbacks: each create's `Url` and `StatusCallback`
+    go through a relay whose ``rewrites`` break one thing."""
+
+    relay: MediaRelay | None = None
+    stream_effect = True
+
+    def rewrites(self) -> Rewrites:
+        return Rewrites()
+
+    def body(self, scope: Scope, body: bytes) -> bytes:
+        if not _is_create(scope) or self.relay is None:
+            return body
+        return _rewrite_fields(body, self.relay.rewrite_field)
+
+
+def _message(text: str) -> dict[str, Any]:
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+class _EditStart(StreamRewrites):
+    """Change the `start` message, pass the rest."""
+
+    def __init__(self, edit: Callable[[dict[str, Any]], None]) -> None:
+        self._edit = edit
+
+    async def message(self, text: str, forward: Forward) -> None:
+        message = _message(text)
+        if message.get("event") == media_contract.START:
+            self._edit(message)
+            text = json.dumps(message)
+        await forward(text)
+
+
+class _Rewrites(Rewrites):
+    def __init__(self, stream: Callable[[], StreamRewrites]) -> None:
+        self._stream = stream
+
+    def stream(self) -> StreamRewrites:
+        return self._stream()
+
+
+class StartWithAnotherStreamSid(MediaDefect):
+    name, check = "start-with-another-stream-sid", "start_echoes_the_create"
+    description = "`start` names another streamSid than the Stream's sid"
+
+    def rewrites(self) -> Rewrites:
+        def edit(message: dict[str, Any]) -> None:
+            message["start"]["streamSid"] = contract.new_sid(contract.STREAM_SID)
+
+        return _Rewrites(lambda: _EditStart(edit))
+
+
+class CustomParametersDropped(MediaDefect):
+    name, check = "custom-parameters-dropped", "start_echoes_the_create"
+    description = "`start.customParameters` is empty, whatever pairs the create gave"
+
+    def rewrites(self) -> Rewrites:
+        return _Rewrites(lambda: _EditStart(lambda message: message["start"].update(customParameters={})))
+
+
+class WrongMediaFormat(MediaDefect):
+    name, check = "wrong-media-format", "messages_match_their_schemas"
+    description = '`start.mediaFormat.sampleRate` is the string "8000", not the number'
+
+    def rewrites(self) -> Rewrites:
+        def edit(message: dict[str, Any]) -> None:
+            media_format = message["start"]["mediaFormat"]
+            media_format["sampleRate"] = str(media_format["sampleRate"])
+
+        return _Rewrites(lambda: _EditStart(edit))
+
+
+class _Renumbered(StreamRewrites):
+    """Insert media frames of its own, every later message renumbered so that the counters stay right:
+    only what was inserted is wrong."""
+
+    def __init__(self) -> None:
+        self._extra = 0
+        self._chunks: dict[str, int] = {}
+        self._tracks: list[str] = []
+
+    def inserted(self, media: dict[str, Any]) -> list[dict[str, Any]]:
+        """The frames to send after this one (copies of it, changed)."""
+        return []
+
+    async def message(self, text: str, forward: Forward) -> None:
+        message = _message(text)
+        if message.get("event") == media_contract.START:
+            self._tracks = list(message["start"]["tracks"])
+        if "sequenceNumber" in message:
+            message["sequenceNumber"] = str(int(message["sequenceNumber"]) + self._extra)
+        if message.get("event") != media_contract.MEDIA:
+            await forward(json.dumps(message))
+            return
+        for frame in [message["media"], *self.inserted(message["media"])]:
+            track = frame["track"]
+            self._chunks[track] = self._chunks.get(track, 0) + 1
+            chunk = self._chunks[track]
+            renumbered = {
+                **message,
+                "sequenceNumber": str(int(message["sequenceNumber"]) + (frame is not message["media"])),
+            }
+            renumbered["media"] = {
+                **frame,
+                "chunk": str(chunk),
+                "timestamp": str((chunk - 1) * media_contract.CHUNK_MS),
+            }
+            if frame is not message["media"]:
+                self._extra += 1
+            await forward(json.dumps(renumbered))
+
+
+class _Doubled(_Renumbered):
+    def inserted(self, media: dict[str, Any]) -> list[dict[str, Any]]:
+        return [dict(media)]
+
+
+class FramesTooFast(MediaDefect):
+    name, check = "frames-too-fast", "media_rate_is_real_time"
+    description = "two frames of each track every 20 ms (the counters counting right)"
+
+    def rewrites(self) -> Rewrites:
+        return _Rewrites(_Doubled)
+
+
+class _OtherTrackToo(_Renumbered):
+    def inserted(self, media: dict[str, Any]) -> list[dict[str, Any]]:
+        others = [track for track in media_contract.TRACKS if track not in self._tracks]
+        return [{**media, "track": track} for track in others]
+
+
+class MediaOnAnUnaskedTrack(MediaDefect):
+    name, check = "media-on-an-unasked-track", "media_flows_on_the_expected_tracks"
+    description = "a one-track Stream carries media on the other track too"
+
+    def rewrites(self) -> Rewrites:
+        return _Rewrites(_OtherTrackToo)
+
+
+class _Slowed(StreamRewrites):
+    async def message(self, text: str, forward: Forward) -> None:
+        if _message(text).get("event") == media_contract.MEDIA:
+            await asyncio.sleep(2 * media_contract.CHUNK_MS / 1000)  # each frame twice its time: half the rate
+        await forward(text)
+
+
+class FramesTooSlow(MediaDefect):
+    name, check = "frames-too-slow", "media_rate_is_real_time"
+    description = "a frame every 40 ms"
+
+    def rewrites(self) -> Rewrites:
+        return _Rewrites(_Slowed)
+
+
+class _StopHeld(StreamRewrites):
+    def __init__(self, delay_s: float | None) -> None:
+        self._delay_s = delay_s
+
+    async def message(self, text: str, forward: Forward) -> None:
+        if _message(text).get("event") == media_contract.STOP:
+            if self._delay_s is None:
+                return
+            await asyncio.sleep(self._delay_s)
+        await forward(text)
+
+
+class StopMissing(MediaDefect):
+    name, check = "stop-missing", "stop_follows_the_stop_request"
+    description = "no `stop` message: the socket just closes"
+
+    def rewrites(self) -> Rewrites:
+        return _Rewrites(lambda: _StopHeld(None))
+
+
+class StopLate(MediaDefect):
+    name, check = "stop-late", "stop_follows_the_stop_request"
+    description = "`stop` comes 3 s after the stop's 200"
+
+    def rewrites(self) -> Rewrites:
+        return _Rewrites(lambda: _StopHeld(3.0))
+
+
+class _CallbackRewrites(Rewrites):
+    def __init__(self, drop: str | None = None, token: str | None = None, unsigned: bool = False) -> None:
+        self._drop, self._token, self._unsigned = drop, token, unsigned
+
+    def callback(self, params: dict[str, str]) -> dict[str, str] | None:
+        return None if params.get(callbacks.STREAM_EVENT) == self._drop else params
+
+    def signature(self, auth_token: str, url: str, params: dict[str, str]) -> str | None:
+        if self._unsigned:
+            return None
+        return super().signature(self._token or auth_token, url, params)
+
+
+class CallbacksUnsigned(MediaDefect):
+    name, check = "callbacks-unsigned", "callbacks_are_signed"
+    description = "status callbacks without X-Twilio-Signature"
+
+    def rewrites(self) -> Rewrites:
+        return _CallbackRewrites(unsigned=True)
+
+
+class CallbacksWronglySigned(MediaDefect):
+    name, check = "callbacks-wrongly-signed", "callbacks_are_signed"
+    description = "status callbacks signed with another Auth Token"
+
+    def rewrites(self) -> Rewrites:
+        return _CallbackRewrites(token=secrets.token_hex(16))
+
+
+class StreamStoppedMissing(MediaDefect):
+    name, check = "stream-stopped-missing", "stream_stopped_is_reported"
+    description = "no stream-stopped callback"
+
+    def rewrites(self) -> Rewrites:
+        return _CallbackRewrites(drop=callbacks.STREAM_STOPPED)
 
 
 DEFECTS: dict[str, type[Defect]] = {
@@ -453,6 +707,18 @@ DEFECTS: dict[str, type[Defect]] = {
         StopBySidWrong,
         StopAnswersAnotherName,
         UnknownFieldsRefused,
+        TracksCountedAsStreams,
+        StartWithAnotherStreamSid,
+        CustomParametersDropped,
+        WrongMediaFormat,
+        FramesTooFast,
+        FramesTooSlow,
+        MediaOnAnUnaskedTrack,
+        StopMissing,
+        StopLate,
+        CallbacksUnsigned,
+        CallbacksWronglySigned,
+        StreamStoppedMissing,
     )
 }
 # Variants of the emulator that are no defect: servers that differ from it the way a conforming server
@@ -532,6 +798,9 @@ def defective_app(defect_name: str, db: str) -> ASGIApp:
 
     defect = SERVERS[defect_name]()
     settings = defect.settings(Settings.from_environment({**os.environ, DB_ENV: db}))
+    if isinstance(defect, MediaDefect):
+        # Serves for the process's whole life: the defective server stops with it.
+        defect.relay = MediaRelay(defect.rewrites(), os.environ["TWILIO_AUTH_TOKEN"]).__enter__()
     return DefectMiddleware(create_app(settings), defect)
 
 

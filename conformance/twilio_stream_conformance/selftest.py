@@ -4,6 +4,9 @@ Runs `make conformance`'s judgement against the emulator and the variants of it 
 pass) and against every defective server of conformance/defects.py (each must fail, and among its
 failures must be the check that names its defect). Two runs at a time: each is a server and a
 schemathesis process, and the machine is small.
+
+`--no-stream-effects` judges the REST part only, and leaves out the defects that only the stream effects
+can catch (those of the Media Stream, the status callbacks and the track limit).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from twilio_stream_conformance.runner import (
     _terminate_on_sigterm,
     judge,
 )
+from twilio_stream_conformance.stream_effects import EffectsOptions
 
 EMULATOR = "emulator"
 
@@ -65,20 +69,34 @@ class Outcome:
         return self.expected_check in self.failed_checks
 
 
-def judge_one(server: str, reports: Path, *, seed: int | None, max_examples: int | None) -> Outcome:
+def judge_one(
+    server: str, reports: Path, *, seed: int | None, max_examples: int | None, stream_effects: bool = True
+) -> Outcome:
     command = None if server == EMULATOR else DefectiveServer(server)
-    verdict, _ = judge(None, reports / server, Budget(seed, max_examples), server=command)
+    effects = EffectsOptions(enabled=stream_effects)
+    verdict, _ = judge(None, reports / server, Budget(seed, max_examples), server=command, effects=effects)
     expected = None if server == EMULATOR else SERVERS[server].check
     summary = verdict.summary
-    return Outcome(server, expected, frozenset(summary.failed_checks), summary.calls, tuple(sorted(summary.errors)))
+    failed = frozenset(summary.failed_checks | verdict.effects.failed_checks)
+    return Outcome(server, expected, failed, summary.calls, tuple(sorted(summary.errors)))
 
 
 def judge_all(
-    servers: Sequence[str], reports: Path, *, seed: int | None, max_examples: int | None, parallel: int = 2
+    servers: Sequence[str],
+    reports: Path,
+    *,
+    seed: int | None,
+    max_examples: int | None,
+    parallel: int = 2,
+    stream_effects: bool = True,
 ) -> list[Outcome]:
     pool = ThreadPoolExecutor(max_workers=parallel)
+
+    def one(server: str) -> Outcome:
+        return judge_one(server, reports, seed=seed, max_examples=max_examples, stream_effects=stream_effects)
+
     try:
-        return list(pool.map(lambda server: judge_one(server, reports, seed=seed, max_examples=max_examples), servers))
+        return list(pool.map(one, servers))
     except KeyboardInterrupt:
         # The runs are threads, which the signal does not reach: stop their processes, start no more.
         pool.shutdown(wait=False, cancel_futures=True)
@@ -111,12 +129,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--parallel", type=int, default=2, help="runs at a time (each a server and schemathesis)")
     parser.add_argument("--reports", default=str(DEFAULT_REPORTS / "selftest"))
+    parser.add_argument("--no-stream-effects", action="store_true", help="judge the REST part only")
     args = parser.parse_args(argv)
     _terminate_on_sigterm()
-    servers = args.servers or [EMULATOR, *CONFORMING, *DEFECTS]
+    servers = args.servers or [
+        EMULATOR,
+        *CONFORMING,
+        *(name for name, defect in DEFECTS.items() if not (args.no_stream_effects and defect.stream_effect)),
+    ]
     reports = Path(args.reports)
     try:
-        outcomes = judge_all(servers, reports, seed=args.seed, max_examples=args.max_examples, parallel=args.parallel)
+        outcomes = judge_all(
+            servers,
+            reports,
+            seed=args.seed,
+            max_examples=args.max_examples,
+            parallel=args.parallel,
+            stream_effects=not args.no_stream_effects,
+        )
     except KeyboardInterrupt:
         print("interrupted; the servers started for the self-test are stopped")
         return 130

@@ -134,16 +134,19 @@ def read_events(path: Path) -> RunSummary:
         summary.errors[f"no event log at {path}: schemathesis did not run"] += 1
         return summary
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        event: dict[str, Any] = json.loads(line)
-        if "ScenarioFinished" in event:
-            _record_scenario(summary, event["ScenarioFinished"])
-        elif "NonFatalError" in event:
-            summary.errors[_error_title(event["NonFatalError"])] += 1
-        elif "FatalError" in event:
-            summary.errors[_first_line_block(str(event["FatalError"].get("exception") or "fatal error"))] += 1
+        if line.strip():
+            record_event(summary, json.loads(line))
     return summary
+
+
+def record_event(summary: RunSummary, event: dict[str, Any]) -> None:
+    """Add one event of the log to the summary (the progress display reads the log as it grows)."""
+    if "ScenarioFinished" in event:
+        _record_scenario(summary, event["ScenarioFinished"])
+    elif "NonFatalError" in event:
+        summary.errors[_error_title(event["NonFatalError"])] += 1
+    elif "FatalError" in event:
+        summary.errors[_first_line_block(str(event["FatalError"].get("exception") or "fatal error"))] += 1
 
 
 def render_terminal(summary: RunSummary, *, target: str, seed: int | None, seconds: float) -> str:

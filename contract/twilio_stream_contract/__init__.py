@@ -193,6 +193,16 @@ STOP_FORM: Mapping[str, str] = MappingProxyType({"Status": UPDATE_BODY.enums["St
 DEFAULT_TRACK = CREATE_BODY.defaults["Track"]
 DEFAULT_STATUS_CALLBACK_METHOD = CREATE_BODY.defaults["StatusCallbackMethod"]
 
+
+def custom_parameter_fields(number: int) -> tuple[str, str]:
+    """The form fields of a create's ``number``-th custom parameter, its name and its value
+    (``Parameter1.Name``, ``Parameter1.Value``); a ValueError beyond the ones the contract lists."""
+    fields = (f"Parameter{number}.Name", f"Parameter{number}.Value")
+    if not set(fields) <= CREATE_BODY.fields:
+        raise ValueError(f"the contract has no custom parameter {number}")
+    return fields
+
+
 # --- Headers -------------------------------------------------------------------------------------------
 
 # The names of the headers every answer must carry, in the contract's words (WWW-Authenticate is 401 only).
@@ -222,25 +232,6 @@ if set(TRACKS_OF) != set(CREATE_BODY.enums["Track"]):
 # One-way Streams may carry at most four tracks of a call at a time (Media Streams overview, "Limits");
 # a `both_tracks` Stream uses two of them.
 MAX_TRACKS_PER_CALL = 4
-
-# --- The status callbacks of a Stream (CreateStream's callbacks) --------------------------------------
-
-_CALLBACK_FORM = _COMPONENTS["requestBodies"]["StreamStatusCallback"]["content"]["application/x-www-form-urlencoded"][
-    "schema"
-]
-# AccountSid, CallSid, StreamSid, StreamName, StreamEvent, StreamError, Timestamp: what a callback sends.
-STATUS_CALLBACK_FIELDS: tuple[str, ...] = tuple(_CALLBACK_FORM["properties"])
-STATUS_CALLBACK_REQUIRED: tuple[str, ...] = tuple(_CALLBACK_FORM["required"])
-STREAM_EVENTS: tuple[str, ...] = tuple(_CALLBACK_FORM["properties"]["StreamEvent"]["enum"])
-STREAM_STARTED, STREAM_STOPPED, STREAM_ERROR = STREAM_EVENTS
-# The header that carries the signature of a callback and of a Media Stream's WebSocket handshake.
-SIGNATURE_HEADER: str = _COMPONENTS["parameters"]["TwilioSignature"]["name"]
-
-
-def status_callback_schema() -> dict[str, Any]:
-    """The form of a status callback as a stand-alone JSON Schema."""
-    return dict(_CALLBACK_FORM)
-
 
 # --- The Call's hang-up (not part of openapi.yaml) -----------------------------------------------------
 

@@ -11,6 +11,9 @@ Run it with ``python -m twilio_stream_emulator`` (``--help`` lists the options) 
 - ``accounts``: the accounts and their Auth Tokens;
 - ``forms`` and ``uri``: strict decoding of bodies and path segments, and ``format: uri``;
 - ``middleware``, ``cors`` and ``access_log``: what every answer gets (CORS headers, a log line, JSON errors);
+- ``signature``: ``X-Twilio-Signature``, made and checked as Twilio does (the one copy of the algorithm);
+- ``testing``: a test kit for the app's side of a Media Stream (a WebSocket receiver, a status callback
+  recorder), usable from plain pytest tests;
 - ``app`` (the factory), ``state`` (what the lifespan hands requests), ``settings``, ``__main__`` (the
   command line) and ``protocol`` (the HTTP parser limits).
 """

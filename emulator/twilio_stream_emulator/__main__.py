@@ -125,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # created once rather than by every worker at the same moment.
         store = Store(args.db)
         # Streams left in progress by an emulator that died have no WebSocket any more: they end stopped.
-        orphans = store.stop_all_in_progress(rfc2822_now())
+        # Without media a Stream is a record only, and an acknowledged one stays as it was.
+        orphans = 0 if args.no_media else store.stop_all_in_progress(rfc2822_now())
         store.close()
     except sqlite3.Error as error:
         cli.error(f"cannot open the store {args.db}: {error}")

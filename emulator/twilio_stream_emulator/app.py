@@ -31,7 +31,10 @@ def create_app(settings: Settings) -> Starlette:
         try:
             media = MediaStreams(store, settings.media, settings.dial, responses.rfc2822_now, settings.stream_media)
             async with media:
-                yield {"store": store, "settings": settings, "media": media}
+                state: State = {"store": store, "settings": settings, "media": media}
+                # Also on the app, for whoever runs it in-process and must reach it (the pytest plugin's reset).
+                app.state.emulator = state
+                yield state
         finally:
             store.close()
 
@@ -49,3 +52,11 @@ def create_app(settings: Settings) -> Starlette:
 def create_app_from_environment() -> Starlette:
     """The factory uvicorn calls in each worker (``twilio_stream_emulator.app:create_app_from_environment``)."""
     return create_app(Settings.from_environment())
+
+
+async def reset(app: Starlette) -> None:
+    """Forget every Stream and call of a running app and end its Media Streams: the state of a fresh start.
+    Run it on the app's own event loop."""
+    state: State = app.state.emulator
+    await state["media"].reset()
+    state["store"].reset()

@@ -1,28 +1,32 @@
-"""Starting the emulator: in this process (``serve``, what its command does) or as a process of its own
-(``running``), always with the same server settings.
+"""Starting the emulator, always with the same server settings: in this process (``serve``, what its
+command does; ``in_thread``, serving from a thread of this process while it goes on, as the pytest
+plugin does) or as a process of its own (``running``).
 
 Everything that starts an emulator goes through here: the command line, the conformance suite (its
 defective servers are the emulator's app wrapped in a defect, served by ``serve``), the benchmarks, the
 tests and the pytest plugin. So the server settings below are written once.
 """
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
 
 HOST = "127.0.0.1"
+T = TypeVar("T")
 STOP_TIMEOUT_S = 10.0
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -42,6 +46,20 @@ def logging_config(level: str) -> dict[str, Any]:
     }
 
 
+def _settings(log_level: str) -> dict[str, Any]:
+    """uvicorn's options for the emulator, wherever it runs."""
+    return {
+        # uvicorn's httptools protocol with Twilio-shaped answers where the parser refuses a request.
+        "http": "twilio_stream_emulator.protocol:TwilioHttpToolsProtocol",
+        "ws": "none",  # the emulator dials WebSockets out; it accepts none
+        "lifespan": "on",
+        "access_log": False,  # emulator.access writes its own line, with the path escaped
+        "log_level": log_level,
+        "server_header": False,
+        "proxy_headers": False,  # clients connect directly: no X-Forwarded-For to trust or parse
+    }
+
+
 def serve(
     app: ASGIApp | str, *, host: str = HOST, port: int, workers: int = 1, log_level: str = "info", factory: bool = False
 ) -> None:
@@ -53,17 +71,70 @@ def serve(
         port=port,
         workers=workers,
         factory=factory,
-        # uvicorn's httptools protocol with Twilio-shaped answers where the parser refuses a request.
-        http="twilio_stream_emulator.protocol:TwilioHttpToolsProtocol",
-        ws="none",  # the emulator dials WebSockets out; it accepts none
         loop="uvloop",
-        lifespan="on",
-        access_log=False,  # emulator.access writes its own line, with the path escaped
         log_config=logging_config(log_level),
-        log_level=log_level,
-        server_header=False,
-        proxy_headers=False,  # clients connect directly: no X-Forwarded-For to trust or parse
+        **_settings(log_level),
     )
+
+
+class _ThreadServer(uvicorn.Server):
+    """uvicorn's server, telling the thread that started it when it serves (or failed to)."""
+
+    def __init__(self, config: uvicorn.Config, started: threading.Event) -> None:
+        super().__init__(config)
+        self._started = started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self._started.set()
+
+
+@dataclass(frozen=True)
+class ThreadedServer:
+    """An app served from a thread of this process: where, and the event loop it runs on."""
+
+    base_url: str
+    port: int
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = STOP_TIMEOUT_S) -> T:
+        """Run ``coroutine`` on the server's loop (where its app lives) and return its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+
+@contextmanager
+def in_thread(app: ASGIApp, *, log_level: str = "warning", startup_timeout: float = 30.0) -> Iterator[ThreadedServer]:
+    """Serve ``app`` on 127.0.0.1 and a free port from a daemon thread of this process, as the emulator is
+    served (but with asyncio's own loop: the thread's loop is the caller's business), until the block
+    ends; its lifespan runs at both ends. The socket is bound before the thread starts, so nothing that
+    connects early is refused."""
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.bind((HOST, 0))
+    port: int = listening.getsockname()[1]
+    config = uvicorn.Config(app, loop="asyncio", log_config=None, **_settings(log_level))
+    started = threading.Event()
+    server = _ThreadServer(config, started)
+    loop = asyncio.new_event_loop()
+
+    def serve_forever() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(server.serve(sockets=[listening]))
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=serve_forever, name="twilio-stream-emulator", daemon=True)
+    thread.start()
+    try:
+        if not started.wait(startup_timeout) or not server.started:
+            raise RuntimeError(f"the emulator did not start within {startup_timeout:.0f} s")
+        yield ThreadedServer(f"http://{HOST}:{port}", port, loop)
+    finally:
+        server.should_exit = True
+        thread.join(STOP_TIMEOUT_S)
+        listening.close()
 
 
 def free_port(host: str = HOST) -> int:

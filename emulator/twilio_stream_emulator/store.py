@@ -252,6 +252,10 @@ class Store:
         cursor = self._db.execute(_STOP_ALL, (STOPPED, date_updated, IN_PROGRESS))
         return cursor.rowcount
 
+    def reset(self) -> None:
+        """Forget every Stream and every ended call: a fresh store, for the next test."""
+        self._db.executescript("BEGIN IMMEDIATE; DELETE FROM streams; DELETE FROM ended_calls; COMMIT;")
+
     def call_ended(self, account_sid: str, call_sid: str) -> str | None:
         """When the call ended, or None while it is in progress."""
         row = self._db.execute(_CALL_ENDED, (account_sid, call_sid)).fetchone()

@@ -31,12 +31,13 @@ import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Self, TypeAlias
+from typing import Self, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import soundfile
 import soxr
+from twilio_stream_contract import media as media_contract
 
 __all__ = [
     "FRAME_BYTES",
@@ -78,7 +79,9 @@ OUTBOUND_TONE_HZ = 1804
 # and the tone leaves headroom and does not blast whoever listens to it.
 TONE_LEVEL = 0.25
 
-Track: TypeAlias = Literal["inbound", "outbound"]
+# A track as the messages name it; the contract's media document names the two (inbound, outbound).
+Track: TypeAlias = str
+INBOUND, OUTBOUND = media_contract.TRACKS
 StrPath: TypeAlias = str | os.PathLike[str]
 Pcm: TypeAlias = npt.NDArray[np.float32]
 
@@ -247,8 +250,8 @@ class MediaSource:
     outbound: TrackAudio
 
     def track(self, name: Track) -> TrackAudio:
-        """The audio of ``media.track`` ``name``."""
-        return self.inbound if name == "inbound" else self.outbound
+        """The audio of ``media.track`` ``name``; KeyError for a track the contract does not name."""
+        return {INBOUND: self.inbound, OUTBOUND: self.outbound}[name]
 
     @classmethod
     def default(cls) -> "MediaSource":

@@ -16,7 +16,7 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-import twilio_stream_contract as contract
+from twilio_stream_contract import callbacks
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
@@ -85,7 +85,7 @@ async def open_stream(url: str, auth_token: str, policy: DialPolicy) -> ClientCo
     try:
         return await connect(
             url,
-            additional_headers={contract.SIGNATURE_HEADER: signature},
+            additional_headers={callbacks.SIGNATURE_HEADER: signature},
             open_timeout=policy.timeout_s,
             ssl=policy.ssl_context() if url.lower().startswith("wss:") else None,
             compression=None,  # frames are base64 text of mu-law: they do not compress, and each costs CPU

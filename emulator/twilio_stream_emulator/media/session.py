@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import twilio_stream_contract as contract
+from twilio_stream_contract import callbacks
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
@@ -94,7 +95,7 @@ class Session:
         self.tracks = contract.TRACKS_OF[plan.track]
         self.state = State.DIALING
         self.first_tick = 0
-        self._audio = {track: source.track(track) for track in self.tracks}  # type: ignore[arg-type]
+        self._audio = {track: source.track(track) for track in self.tracks}
         self._policy = policy
         self._callbacks = callbacks
         self._callback = plan.callback()
@@ -144,8 +145,17 @@ class Session:
     async def run(self, on_streaming: Callable[["Session"], None]) -> None:
         """The Stream's whole life: dial, start, stream until stopped or closed, end.
 
-        ``on_streaming`` hands the session to the pacer once ``start`` is sent.
+        ``on_streaming`` hands the session to the pacer once ``start`` is sent. Cancelled (a reset, a
+        shutdown that waited too long), it drops its socket: no socket outlives its session.
         """
+        try:
+            await self._live(on_streaming)
+        finally:
+            if self._websocket is not None and self.state is not State.ENDED:
+                self._websocket.transport.abort()
+            self._end()
+
+    async def _live(self, on_streaming: Callable[["Session"], None]) -> None:
         try:
             websocket = await self._dial()
         except DialFailed as failure:
@@ -162,7 +172,7 @@ class Session:
         self.state = State.STREAMING
         on_streaming(self)
         log.info("media %s start %s", self.plan.stream_sid, ",".join(self.tracks))
-        self._report(contract.STREAM_STARTED)
+        self._report(callbacks.STREAM_STARTED)
         reading = asyncio.ensure_future(self._read(websocket))
         stopping = asyncio.ensure_future(self._stop_requested.wait())
         await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -174,7 +184,7 @@ class Session:
             await self._close(websocket)
             await asyncio.wait({reading})
             log.info("media %s stop", self.plan.stream_sid)
-            self._report(contract.STREAM_STOPPED)
+            self._report(callbacks.STREAM_STOPPED)
             self._end()
             return
         await asyncio.wait({reading})
@@ -233,9 +243,9 @@ class Session:
         text = failure.text(detail)
         log.warning("media %s error %s", self.plan.stream_sid, text)
         self._mark_stopped(self.plan)
-        self._report(contract.STREAM_ERROR, text)
+        self._report(callbacks.STREAM_ERROR, text)
         if started:
-            self._report(contract.STREAM_STOPPED)
+            self._report(callbacks.STREAM_STOPPED)
 
     def _warn_once(self, failure: errors.StreamFailure, detail: str) -> None:
         if failure.code not in self._warned:

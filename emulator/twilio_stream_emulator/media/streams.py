@@ -55,6 +55,8 @@ class MediaStreams:
         self._data_version = -1
 
     async def __aenter__(self) -> "MediaStreams":
+        if self._enabled:
+            await self.callbacks.warm_up()
         self._pacer = asyncio.get_running_loop().create_task(self._pace())
         return self
 
@@ -135,6 +137,21 @@ class MediaStreams:
         self._data_version = version
         self.stop(self._store.stopped_among(list(self._live)))
 
+    async def reset(self) -> None:
+        """End every session as a stop does, for the next test to start afresh: ``stop``, a normal close;
+        a session that does not end within ``SHUTDOWN_STREAMS_S`` is cancelled, its socket dropped."""
+        self.stop(list(self._live))
+        await self._wait_for_sessions()
+
+    async def _wait_for_sessions(self) -> None:
+        if not self._tasks:
+            return
+        _, late = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_STREAMS_S)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+
     # --- the end -------------------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
@@ -143,12 +160,7 @@ class MediaStreams:
             plan = session.plan
             self._store.stop(plan.account_sid, plan.call_sid, plan.stream_sid, self._now)
         self.stop(list(self._live))
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_STREAMS_S)
-            for task in late:
-                task.cancel()
-            if late:
-                await asyncio.wait(late)
+        await self._wait_for_sessions()
         if self._pacer is not None:
             self._pacer.cancel()
             await asyncio.wait({self._pacer})
