@@ -1,16 +1,21 @@
 """What outlives a Stream: nothing. Sockets, tasks and memory return to their baseline after many Streams;
-a killed emulator's Streams end stopped at its next start; a stop on either of two workers ends the media.
+a killed emulator's Streams end stopped at its next start; a stop on either of two workers ends the media;
+ticks that overrun their 20 ms still leave the emulator answering.
 """
 
 import asyncio
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 import twilio_stream_contract as contract
 from twilio_stream_contract import media as media_contract
+from twilio_stream_emulator.media.session import Session
+from twilio_stream_emulator.media.streams import TICK_S
 from twilio_stream_emulator.testing import MediaReceiver
 
 from tests.emulator_server import ACCOUNT_SID, emulator_client, emulator_server, emulator_settings
@@ -62,6 +67,43 @@ async def test_after_a_thousand_streams_no_task_and_no_socket_is_left() -> None:
             await asyncio.sleep(0.1)  # the last sessions' tasks end just after their close
             assert asyncio.all_tasks() <= tasks
             assert _open_descriptors() <= descriptors
+
+
+def test_ticks_that_overrun_their_frame_time_still_let_the_emulator_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With hundreds of Streams on a busy machine a tick takes longer than its 20 ms; the pacer must still
+    yield to the event loop, or the emulator stops dialling, answering the API and hearing signals. The
+    emulator runs in a thread of its own so that a starved loop fails this test instead of hanging it."""
+    send_media = Session.send_media
+
+    async def overrunning_send_media(session: Session, tick: int) -> None:
+        time.sleep(1.5 * TICK_S)  # holds the loop as sending a tick of many Streams does
+        await send_media(session, tick)
+
+    monkeypatch.setattr(Session, "send_media", overrunning_send_media)
+    failures: list[BaseException] = []
+
+    async def create_and_stop(receiver: MediaReceiver) -> None:
+        async with emulator_client(emulator_settings(stream_media=True)) as client:
+            path = contract.streams_path(ACCOUNT_SID, contract.new_sid(contract.CALL_SID))
+            created = (await client.post(path, data={"Url": receiver.url})).json()
+            stream = await asyncio.to_thread(receiver.stream, created["sid"], timeout=WAIT_S)
+            await asyncio.to_thread(stream.wait_for, media_contract.MEDIA, 3, timeout=WAIT_S)  # ticks overran
+            stop = contract.stream_uri(ACCOUNT_SID, created["call_sid"], created["sid"])
+            assert (await client.post(stop, data=dict(contract.STOP_FORM))).status_code == 200
+            assert await asyncio.to_thread(stream.wait_closed, timeout=WAIT_S) == 1000
+
+    def run(receiver: MediaReceiver) -> None:
+        try:
+            asyncio.run(create_and_stop(receiver))
+        except BaseException as failure:  # reported by the test's own thread below
+            failures.append(failure)
+
+    with MediaReceiver() as receiver:
+        emulator = threading.Thread(target=run, args=(receiver,), daemon=True)
+        emulator.start()
+        emulator.join(timeout=2 * WAIT_S)
+        assert not emulator.is_alive(), "the emulator's event loop starved: the stop was never answered"
+    assert failures == []
 
 
 @pytest.mark.anyio

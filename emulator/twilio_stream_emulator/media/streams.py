@@ -122,8 +122,9 @@ class MediaStreams:
             while self._live:
                 self._tick += 1
                 delay = start + (self._tick - first) * TICK_S - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                # A tick that overran its 20 ms (hundreds of Streams on a busy machine) still yields: sending
+                # never waits, so without it the loop would stop dialling, answering the API, hearing signals.
+                await asyncio.sleep(max(delay, 0))
                 tick = self._tick
                 for session in list(self._streaming.values()):
                     if session.first_tick <= tick and session.writable():
