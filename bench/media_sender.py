@@ -85,7 +85,7 @@ async def send(url: str, count: int, max_seconds: float) -> None:
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stopping.set)
     loop.call_later(max_seconds, stopping.set)
-    audio = MediaSource.default().track(TRACK)  # type: ignore[arg-type]
+    audio = MediaSource.default().track(TRACK)
     payloads = [audio.frame(index) for index in range(50)]  # one second of the default tone, looped
     limit = asyncio.Semaphore(DIAL_CONCURRENCY)
     streams = await asyncio.gather(*(dial(url, index, limit) for index in range(count)))
