@@ -33,7 +33,7 @@ def test_only_the_named_fields_change_and_every_other_byte_stays() -> None:
 
 
 def test_the_defect_of_the_track_limit_records_a_two_track_stream_as_one_track() -> None:
-    two = next(track for track, tracks in contract.TRACKS_OF.items() if len(tracks) == 2)
+    two = contract.track_of_width(2)
     scope = {"type": "http", "path": contract.streams_path("AC" + "0" * 32, "CA" + "0" * 32)}
 
     rewritten = TracksCountedAsStreams().body(scope, f"Url=wss%3A%2F%2Fa&Track={two}".encode())

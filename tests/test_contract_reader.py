@@ -74,3 +74,16 @@ def test_the_form_bodies_name_every_field_of_their_schemas() -> None:
 def test_tracks_of_maps_every_track_to_the_websocket_track_names() -> None:
     assert set(contract.TRACKS_OF) == set(contract.CREATE_BODY.enums["Track"])
     assert contract.DEFAULT_TRACK in contract.TRACKS_OF
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_track_of_width_names_a_track_value_of_that_many_tracks(count: int) -> None:
+    track = contract.track_of_width(count)
+
+    assert track in contract.CREATE_BODY.enums["Track"]
+    assert len(contract.TRACKS_OF[track]) == count
+
+
+def test_no_track_value_streams_three_tracks() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        contract.track_of_width(3)

@@ -429,7 +429,7 @@ class TracksCountedAsStreams(Defect):
         if not _is_create(scope):
             return body
         # The server records a Stream of two tracks as if it took one.
-        one = next(track for track, tracks in contract.TRACKS_OF.items() if len(tracks) == 1)
+        one = contract.track_of_width(1)
         return _rewrite_fields(
             body, lambda name, value: one if name == "Track" and len(contract.TRACKS_OF.get(value, ())) > 1 else value
         )

@@ -222,8 +222,7 @@ class _Judge:
         self.progress("filling a call to its track limit")
         call_sid = contract.new_sid(contract.CALL_SID)
         path = contract.streams_path(self.target.account_sid, call_sid)
-        both = max(contract.TRACKS_OF, key=lambda track: len(contract.TRACKS_OF[track]))
-        one = next(track for track, tracks in contract.TRACKS_OF.items() if len(tracks) == 1)
+        both, one = contract.track_of_width(2), contract.track_of_width(1)
         forms = [
             [("Url", self.receiver.url_for(f"/media/{TRACK_LIMIT}-{index}")), ("Track", track)]
             for index, track in enumerate(

@@ -229,6 +229,13 @@ TRACKS_OF: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 if set(TRACKS_OF) != set(CREATE_BODY.enums["Track"]):
     raise ImportError("openapi.yaml changed the Track values; TRACKS_OF maps each of them")
+
+
+def track_of_width(count: int) -> str:
+    """A `Track` value whose Stream carries ``count`` tracks of the call (the first by name)."""
+    return min(track for track, tracks in TRACKS_OF.items() if len(tracks) == count)
+
+
 # One-way Streams may carry at most four tracks of a call at a time (Media Streams overview, "Limits");
 # a `both_tracks` Stream uses two of them.
 MAX_TRACKS_PER_CALL = 4
