@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
+import ssl
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urlsplit
 
@@ -31,6 +33,13 @@ CALLBACK_TIMEOUT_S = 15.0
 INTERNAL_ERROR = 1011
 
 Forward = Callable[[str], Awaitable[None]]
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every relayed callback: building one (the CA bundle loaded) is most of what a
+    fresh ``httpx.AsyncClient`` costs (about 40 ms against 0.1 ms), and a client lives for one callback."""
+    return httpx.create_ssl_context()
 
 
 def encode(url: str) -> str:
@@ -142,6 +151,6 @@ class MediaRelay:
         signed = passed if posted else {}
         signature = self._rewrites.signature(self._auth_token, url, signed)
         headers = {callbacks.SIGNATURE_HEADER: signature} if signature is not None else {}
-        async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_S) as client:
+        async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_S, verify=_tls()) as client:
             with contextlib.suppress(httpx.HTTPError):
                 await client.request(scope["method"], url, data=signed or None, headers=headers)
