@@ -369,3 +369,12 @@ def test_a_message_built_by_hand_reads_like_a_received_one() -> None:
 
     assert (message.event, message.track, message.at) == ("media", "inbound", 1.0)
     assert ReceivedMessage.of_text("{", at=0.0).json is None
+
+
+def test_a_socket_that_drops_without_a_close_frame_ends_with_1005() -> None:
+    with MediaReceiver() as receiver, connect(receiver.url) as sender:
+        sender.send('{"n": 0}')
+        stream = receiver.next_stream(timeout=5)
+        sender.socket.shutdown(socket.SHUT_RDWR)  # no close frame: the TCP connection just ends
+
+        assert stream.wait_closed(timeout=5) == 1005
