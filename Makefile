@@ -7,6 +7,9 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Bytecode caches on, even where the environment turns them off: the tests start interpreters by the
+# hundred (servers, conformance runs), and each would compile schemathesis and its kin from source again.
+unexport PYTHONDONTWRITEBYTECODE
 # uv must use the machine's python3 and never download one.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
@@ -63,8 +66,8 @@ generate: venv ## Regenerate generated/twilio_stream_client from openapi.yaml
 test: lint ## Run every test of this repository (what CI runs): lint, then pytest with coverage
 	$(BIN)/pytest --cov --cov-report=term --cov-report=json:reports/coverage.json
 
-test-fast: venv ## The tests without the slow ones (no self-test servers, installs, workers, benchmarks)
-	$(BIN)/pytest -m "not slow" -q
+test-fast: venv ## The tests but the slow ones (servers, processes, installs, benchmarks), a tenth of each property test's examples, on every core
+	$(BIN)/pytest -m "not slow" -q -n auto --hypothesis-profile=fast
 
 lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectral on both contracts (REST and WebSocket)
 	$(BIN)/ruff check .

@@ -27,6 +27,7 @@ from twilio_stream_conformance.checks import Case
 from tests.client_contract import answer_of
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, RunningEmulator, emulator_server
 from tests.generated_cases import form_of
+from tests.property_budget import examples
 
 # Drives a live emulator process through the contract's state machine.
 pytestmark = pytest.mark.slow
@@ -111,7 +112,7 @@ def test_client_follows_the_contracts_links_against_the_emulator(
     ClientStateMachine.run(
         settings=settings(
             ClientStateMachine.TestCase.settings,
-            max_examples=25,
+            max_examples=examples(25),
             stateful_step_count=6,
             deadline=None,
             database=None,

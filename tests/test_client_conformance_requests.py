@@ -23,10 +23,11 @@ from twilio_stream_conformance.checks import Case
 
 from tests.client_contract import ACCOUNT_SID, DOCUMENT, ENDPOINTS, FORM, OPERATIONS, example_bodies
 from tests.generated_cases import form_of
+from tests.property_budget import examples
 
 SCHEMA = schemathesis.openapi.from_path(contract.CONTRACT_PATH)
 AUTH_TOKEN = "request-test-token"
-EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def path_template(operation_id: str) -> tuple[re.Pattern[str], list[str]]:

@@ -28,8 +28,9 @@ from twilio_stream_client.models import Stream, TwilioError
 from twilio_stream_conformance.checks import Case
 
 from tests.client_contract import ACCOUNT_SID, ANSWERS, DOCUMENT, Answer, call, documented_statuses
+from tests.property_budget import examples
 
-EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+EXAMPLES = settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 MODELS: dict[str, type[Stream] | type[TwilioError]] = {"Stream": Stream, "TwilioError": TwilioError}
 ANSWER_IDS = [answer.id for answer in ANSWERS]
 

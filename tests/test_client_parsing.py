@@ -33,6 +33,7 @@ from tests.client_contract import (
     path_arguments,
     request_example,
 )
+from tests.property_budget import examples
 
 ANSWER_SCHEMAS = ("Stream", "TwilioError")  # the two models of the contract's answers
 # Each call with each example of its operation's answers: (operation, variant, status, body); a `default`
@@ -66,7 +67,7 @@ UNREGISTERED = [status for status in UNDOCUMENTED if status not in REGISTERED]
 AN_UNDOCUMENTED_ERROR = OTHER_ERRORS[0]
 EACH_CALL = pytest.mark.parametrize(("operation_id", "variant"), CALLS, ids=[f"{o}-{v}" for o, v in CALLS])
 # The properties below run once per call (eight of them): 25 examples each keep the file fast.
-PER_CALL = settings(max_examples=25, deadline=None)
+PER_CALL = settings(max_examples=examples(25), deadline=None)
 
 
 def _answering(status: int, content: bytes, *, token: str = AUTH_TOKEN, **kwargs: Any) -> TwilioClient:

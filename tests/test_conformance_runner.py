@@ -76,6 +76,7 @@ def _refuses_connections(url: str) -> bool:
         return True
 
 
+@pytest.mark.slow  # starts the emulator's process
 def test_local_server_is_stopped_and_leaves_nothing_when_the_run_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

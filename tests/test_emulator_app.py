@@ -16,6 +16,7 @@ from twilio_stream_emulator.middleware import RAW_CORS_HEADERS
 from twilio_stream_emulator.state import State
 
 from tests.emulator_server import ACCOUNT_SID, AUTH_TOKEN, CALL_SID, emulator_settings
+from tests.property_budget import examples
 
 BASIC = b"Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode())
 PREFIX = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{CALL_SID}".encode()
@@ -82,7 +83,7 @@ _HEADERS = st.tuples(_AUTHORIZATIONS, _CONTENT_TYPES, _CONTENT_LENGTHS).map(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     method=st.sampled_from(["POST", "GET", "OPTIONS", "DELETE", "HEAD"]),
     tail=_TAILS,

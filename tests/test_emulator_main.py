@@ -27,6 +27,7 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[
     return calls
 
 
+@pytest.mark.slow  # starts an interpreter
 def test_help_lists_every_option() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "twilio_stream_emulator", "--help"], cwd=ROOT, capture_output=True, text=True
@@ -97,6 +98,7 @@ def test_refusals_exit_before_serving(
     assert uvicorn_calls == []
 
 
+@pytest.mark.slow  # starts an interpreter
 def test_an_unusable_store_is_one_line_and_a_failure_exit() -> None:
     result = subprocess.run(
         [

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from twilio_stream_emulator.media import audio
 
+from tests.property_budget import examples
+
 # The length of one frame's base64 text, from the frame's byte count.
 PAYLOAD_CHARS = len(base64.b64encode(bytes(audio.FRAME_BYTES)))
 # Long enough to span more than one of the module's read blocks at 44.1 kHz, and not a whole number of frames.
@@ -397,7 +399,7 @@ def test_dominant_frequency_of_silence_is_zero() -> None:
     assert audio.dominant_frequency(np.full(audio.FRAME_SAMPLES, 123, dtype=np.int16)) == 0.0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     samples=hnp.arrays(np.float32, st.integers(1, 4 * audio.FRAME_SAMPLES), elements=st.floats(-2.0, 2.0, width=32)),
     sample_rate=st.sampled_from(SAMPLE_RATES),

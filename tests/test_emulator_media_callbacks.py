@@ -148,6 +148,7 @@ asyncio.run(main(sys.argv[1] == "warm"))
 """
 
 
+@pytest.mark.slow  # starts an interpreter per case
 @pytest.mark.parametrize("warm", [True, False])
 def test_after_the_warm_up_a_first_callback_imports_nothing_on_the_event_loop(warm: bool) -> None:
     """A fresh interpreter, as the emulator's process is: without the warm-up, the first callback imports

@@ -32,6 +32,7 @@ from tests.emulator_server import (
     stream_path,
     streams_path,
 )
+from tests.property_budget import examples
 
 pytestmark = pytest.mark.anyio
 
@@ -301,7 +302,7 @@ def test_any_name_round_trips_through_create_and_stop_by_name() -> None:
         client = runner.run(context.__aenter__())
         try:
 
-            @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+            @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
             @given(name=st.text(min_size=1, max_size=40))
             def check(name: str) -> None:
                 call_sid = "CA" + format(abs(hash(name)) % 16**32, "032x")

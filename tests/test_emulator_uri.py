@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.provisional import urls
 from twilio_stream_emulator.uri import is_absolute_uri
 
+from tests.property_budget import examples
+
 FORMAT_CHECKER = jsonschema_rs.validator_for({"type": "string", "format": "uri"}, validate_formats=True)
 
 # The characters that matter to RFC 3986, a few that it forbids, and some beyond ASCII.
@@ -57,7 +59,7 @@ def test_everything_else_is_refused(value: str) -> None:
     assert not is_absolute_uri(value)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.text(alphabet=_URI_ALPHABET, max_size=30) | st.lists(_PIECES, max_size=8).map("".join) | urls())
 @example("http://[V1.x]/")
 @example("http://[::ffff:1.2.3.4]/")
