@@ -320,8 +320,8 @@ def emulator_row(
         db = log_dir / "media.sqlite3"
         for stale in log_dir.glob(f"{db.name}*"):  # a fresh store each run
             stale.unlink()
-        # A worker whose pacer fell behind never gets to handle SIGTERM (its loop is never free): it is
-        # killed after EMULATOR_STOP_S; a healthy one, every Stream already stopped, exits well before.
+        # A worker that does not exit within EMULATOR_STOP_S of SIGTERM is killed (a pacer that never
+        # yielded once kept its loop from the signal); a healthy one, its Streams stopped, exits well before.
         emulator = stack.enter_context(
             emulator_server(
                 log_dir, db, 1, EMULATOR_CREDENTIALS, ("--log-level", "warning"), stop_timeout=EMULATOR_STOP_S

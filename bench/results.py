@@ -45,7 +45,7 @@ QUICK = Plan(
     write_seconds=0.5, write_repeats=1, write_concurrencies=(1, 32),
 )  # fmt: skip
 # Sized for under 10 minutes on 2 cores (BENCHMARKS.md's header gives the total and each measurement's
-# seconds); wrk takes the most, then the media rows, whose 1,000-Stream row waits out a wedged worker.
+# seconds); wrk takes the most, then the media rows, whose 1,000-Stream row runs a worker past its cores.
 FULL = Plan(
     "full", 1000, 7, 200, 21, 5, 3, 1, (1, 32), 3,
     media_counts=(100, 250, 500, 1000), media_window_s=5.0, media_settle_s=1.0, media_stop_sample=20,
