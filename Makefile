@@ -27,6 +27,8 @@ MAX_TIME ?=
 # Stream effects of a remote TARGET: the public URL of a tunnel to LOCAL_PORT (default 8765) on this machine.
 PUBLIC_URL ?=
 LOCAL_PORT ?=
+# A call in progress on TARGET, on which every Stream of the stream effects is created (Twilio needs one).
+CALL_SID ?=
 NO_STREAM_EFFECTS ?=
 QUICK ?=
 # Where `make generate` writes; the regeneration test points it at a temporary folder.
@@ -76,10 +78,11 @@ lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectr
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
 	node_modules/.bin/spectral lint --quiet --fail-severity=warn --ruleset .spectral-asyncapi.yaml media-stream.asyncapi.yaml
 
-conformance: venv ## Judge a server by the contract (default: the emulator; TARGET=url, PUBLIC_URL=tunnel, PROFILE=live, SEED=...)
+conformance: venv ## Judge a server by the contract (default: the emulator; TARGET=url, PUBLIC_URL=tunnel, CALL_SID=live call, PROFILE=live, SEED=...)
 	$(BIN)/twilio-stream-conformance $(TARGET) $(call opt,PROFILE,--profile) $(call opt,SEED,--seed) \
 	  $(call opt,MAX_EXAMPLES,--max-examples) $(call opt,MAX_TIME,--max-time) \
-	  $(call opt,PUBLIC_URL,--public-url) $(call opt,LOCAL_PORT,--local-port) $(if $(NO_STREAM_EFFECTS),--no-stream-effects)
+	  $(call opt,PUBLIC_URL,--public-url) $(call opt,LOCAL_PORT,--local-port) $(call opt,CALL_SID,--call-sid) \
+	  $(if $(NO_STREAM_EFFECTS),--no-stream-effects)
 
 conformance-selftest: venv ## Prove the suite fails on each deliberately defective server and passes on the emulator
 	$(BIN)/python -m twilio_stream_conformance.selftest $(call opt,SEED,--seed) \

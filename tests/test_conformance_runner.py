@@ -249,6 +249,28 @@ def test_stream_effects_disabled_on_request_leave_the_rest_verdict(
     )
 
 
+def test_a_call_sid_that_is_no_callsid_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        runner.main(["--call-sid", "CA-not-a-call"])
+
+    assert exited.value.code == 2
+    assert "'CA-not-a-call' is no CallSid" in capsys.readouterr().err
+
+
+def test_the_call_sid_reaches_the_stream_effects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    given: list[EffectsOptions] = []
+
+    def judge(*args: object, effects: EffectsOptions, **kwargs: object) -> tuple[runner.Verdict, str]:
+        given.append(effects)
+        raise KeyboardInterrupt  # nothing more to run
+
+    monkeypatch.setattr(runner, "judge", judge)
+    call_sid = "CA" + "2" * 32
+    runner.main(["https://api.example.test", "--call-sid", call_sid, "--reports", str(tmp_path)])
+
+    assert [options.call_sid for options in given] == [call_sid]
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures("rest_conforms")
 def test_stream_effects_are_judged_after_the_rest_and_reported_everywhere(

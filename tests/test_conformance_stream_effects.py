@@ -2,10 +2,14 @@
 stops Streams, dials the judge's receiver and posts to its recorder. A correct fake passes; each flaw
 fails the check that names it. And a target the judge cannot reach back is reported as not judged."""
 
+import itertools
 import socket
 from dataclasses import replace
 
 import pytest
+import twilio_stream_contract as contract
+from hypothesis import given
+from hypothesis import strategies as st
 from twilio_stream_conformance.stream_checks import CHECKS, LOOPBACK
 from twilio_stream_conformance.stream_effects import (
     DEFAULT_TUNNEL_PORT,
@@ -13,7 +17,9 @@ from twilio_stream_conformance.stream_effects import (
     EffectsOptions,
     EffectsVerdict,
     judge_stream_effects,
+    within_the_track_limit,
 )
+from twilio_stream_conformance.stream_scenarios import SCENARIOS, Scenario
 from twilio_stream_conformance.target import Target
 
 from tests.fake_twilio import FakeTwilio, Flaws
@@ -38,6 +44,35 @@ def test_a_correct_sender_conforms() -> None:
     assert len(streams) == 5
     assert all(len(result.results) == 24 for result in streams)
     assert limit.results == ((TRACK_LIMIT_CHECK, None),)
+
+
+@pytest.mark.slow
+def test_on_one_live_call_every_stream_is_made_on_it_within_its_track_limit() -> None:
+    """The fake keeps a call's track limit: the scenarios all at once on one call would go beyond it."""
+    call_sid = contract.new_sid(contract.CALL_SID)
+
+    verdict = judge(options=EffectsOptions(call_sid=call_sid))
+
+    assert verdict.failures == []
+    assert len(verdict.scenarios) == len(SCENARIOS) + 1  # and the track limit's
+    creates = [line for result in verdict.scenarios for line in result.reproduce if "/Streams.json" in line]
+    assert len(creates) >= len(SCENARIOS)
+    assert all(f"/Calls/{call_sid}/Streams.json" in line for line in creates)
+
+
+@given(st.lists(st.sampled_from(sorted(contract.TRACKS_OF)), max_size=12))
+def test_batches_keep_the_order_and_each_fills_the_track_limit_as_far_as_it_goes(tracks: list[str]) -> None:
+    scenarios = [Scenario(f"s{index}", track=track) for index, track in enumerate(tracks)]
+
+    batches = within_the_track_limit(scenarios)
+
+    def width(batch: list[Scenario]) -> int:
+        return sum(len(scenario.expected_tracks) for scenario in batch)
+
+    assert [scenario for batch in batches for scenario in batch] == scenarios
+    assert all(batch and width(batch) <= contract.MAX_TRACKS_PER_CALL for batch in batches)
+    for batch, following in itertools.pairwise(batches):
+        assert width(batch) + len(following[0].expected_tracks) > contract.MAX_TRACKS_PER_CALL
 
 
 FLAWS = [
@@ -132,6 +167,7 @@ def test_options_come_from_the_environment_unless_given(monkeypatch: pytest.Monk
     monkeypatch.setenv("CONFORMANCE_LOCAL_PORT", "9123")
 
     assert EffectsOptions.from_environment() == EffectsOptions(True, "https://env.tunnel.example", 9123)
+    assert EffectsOptions.from_environment(call_sid="CA" + "1" * 32).call_sid == "CA" + "1" * 32
     assert EffectsOptions.from_environment(public_url="https://cli.example", local_port=1).public_url == (
         "https://cli.example"
     )

@@ -358,6 +358,14 @@ def _terminate_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _call_sid(value: str) -> str:
+    """``--call-sid``: a well-formed CallSid, or a usage error naming the pattern."""
+    if not contract.CALL_SID.fullmatch(value):
+        pattern = contract.CALL_SID.pattern
+        raise argparse.ArgumentTypeError(f"{value!r} is no CallSid (the contract's pattern: {pattern})")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="twilio-stream-conformance",
@@ -382,6 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "8765 with a public URL, a free port without)",
     )
     parser.add_argument(
+        "--call-sid",
+        type=_call_sid,
+        help="a call in progress on the target, for the stream effects: Twilio streams only on a live call "
+        "(default: a new, well-formed CallSid per Stream, which an emulator takes as live)",
+    )
+    parser.add_argument(
         "--no-stream-effects",
         action="store_true",
         help="judge the REST answers only; the stream effects are reported as not judged",
@@ -390,7 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _terminate_on_sigterm()
     reports = Path(args.reports)
     effects = EffectsOptions.from_environment(
-        enabled=not args.no_stream_effects, public_url=args.public_url, local_port=args.local_port
+        enabled=not args.no_stream_effects,
+        public_url=args.public_url,
+        local_port=args.local_port,
+        call_sid=args.call_sid,
     )
     try:
         with RunProgress(enabled=sys.stdout.isatty()) as progress:

@@ -12,6 +12,10 @@ they are never counted as passed.
 One run: create every scenario's Stream at once (each on a call of its own), find each connection by
 its path, let media flow for `Bounds.window_s`, stop each (by SID or by name), wait for each `stop`
 message and close, then for each callback; every wait has a deadline. Then the checks.
+
+Twilio streams only on a call that is in progress, and the judge cannot place calls: given a live call
+(`--call-sid`), every scenario runs on it instead, in batches that fit the call's track limit, each
+batch stopped before the next begins.
 """
 
 from __future__ import annotations
@@ -63,16 +67,23 @@ class EffectsOptions:
     enabled: bool = True
     public_url: str | None = None
     local_port: int | None = None
+    # A call in progress on the target (Twilio streams on no other): every Stream is created on it.
+    call_sid: str | None = None
 
     @classmethod
     def from_environment(
-        cls, *, enabled: bool = True, public_url: str | None = None, local_port: int | None = None
+        cls,
+        *,
+        enabled: bool = True,
+        public_url: str | None = None,
+        local_port: int | None = None,
+        call_sid: str | None = None,
     ) -> EffectsOptions:
         """Options given on the command line win over CONFORMANCE_PUBLIC_URL and CONFORMANCE_LOCAL_PORT."""
         public_url = public_url or os.environ.get(PUBLIC_URL_ENV) or None
         if local_port is None and os.environ.get(LOCAL_PORT_ENV):
             local_port = int(os.environ[LOCAL_PORT_ENV])
-        return cls(enabled, public_url, local_port)
+        return cls(enabled, public_url, local_port, call_sid)
 
     @property
     def port(self) -> int:
@@ -151,6 +162,20 @@ class _Live:
     stream: ReceivedStream | None = None
 
 
+def within_the_track_limit(scenarios: Sequence[Scenario]) -> list[list[Scenario]]:
+    """The scenarios in order, in batches whose Streams together carry at most a call's track limit."""
+    batches: list[list[Scenario]] = []
+    tracks = contract.MAX_TRACKS_PER_CALL
+    for scenario in scenarios:
+        needed = len(scenario.expected_tracks)
+        if not batches or tracks + needed > contract.MAX_TRACKS_PER_CALL:
+            batches.append([])
+            tracks = 0
+        batches[-1].append(scenario)
+        tracks += needed
+    return batches
+
+
 def _quiet(step: str) -> None:
     """No progress to show (not a terminal)."""
 
@@ -170,9 +195,10 @@ class _Judge:
         client: httpx.Client,
         bounds: Bounds,
         progress: Progress,
+        call_sid: str | None = None,
     ) -> None:
         self.target, self.receiver, self.recorder, self.client = target, receiver, recorder, client
-        self.bounds, self.progress = bounds, progress
+        self.bounds, self.progress, self.call_sid = bounds, progress, call_sid
         # A loopback port nobody listens on, on this machine (or, for a remote target, on its own).
         self.unreachable = f"{'ws' if receiver.url.startswith('ws:') else 'wss'}://127.0.0.1:{free_port()}"
 
@@ -183,11 +209,20 @@ class _Judge:
             else f"{self.unreachable}{scenario.media_path}"
         )
         callback_url = self.recorder.url_for(scenario.callback_path)
-        call_sid = contract.new_sid(contract.CALL_SID)
-        return _Live(scenario, call_sid, url, callback_url, scenario.create_form(url, callback_url))
+        return _Live(scenario, self.call(), url, callback_url, scenario.create_form(url, callback_url))
+
+    def call(self) -> str:
+        """The call of a new Stream: the live call given, or a call of its own."""
+        return self.call_sid or contract.new_sid(contract.CALL_SID)
 
     def run(self, scenarios: Sequence[Scenario]) -> list[Observation]:
-        """Every scenario at once, step by step; each wait ends at its deadline (a TimeoutError there
+        """Every scenario at once, each on a call of its own; on one live call, batch after batch."""
+        if self.call_sid is None:
+            return self.run_together(scenarios)
+        return [observed for batch in within_the_track_limit(scenarios) for observed in self.run_together(batch)]
+
+    def run_together(self, scenarios: Sequence[Scenario]) -> list[Observation]:
+        """These scenarios at once, step by step; each wait ends at its deadline (a TimeoutError there
         only means that something did not arrive, which the checks then say)."""
         runs = [self.live(scenario) for scenario in scenarios]
         self.progress(f"creating {len(runs)} Streams")
@@ -220,7 +255,7 @@ class _Judge:
         one Stream of one track more: a server that counts Streams rather than tracks accepts it. The
         Streams dial the receiver, so they stay in progress. Every Stream made is stopped again."""
         self.progress("filling a call to its track limit")
-        call_sid = contract.new_sid(contract.CALL_SID)
+        call_sid = self.call()
         path = contract.streams_path(self.target.account_sid, call_sid)
         both, one = contract.track_of_width(2), contract.track_of_width(1)
         forms = [
@@ -391,7 +426,7 @@ def judge_stream_effects(
                 headers={"content-type": callbacks.FORM_CONTENT_TYPE},
             )
         )
-        judge = _Judge(target, receiver, recorder, client, bounds, progress or _quiet)
+        judge = _Judge(target, receiver, recorder, client, bounds, progress or _quiet, options.call_sid)
         observations = judge.run(scenarios)
         limit = judge.track_limit()
     results = (*judged(observations, target.url), limit)
