@@ -68,7 +68,7 @@ generate: venv ## Regenerate generated/twilio_stream_client from openapi.yaml
 test: lint ## Run every test of this repository (what CI runs): lint, then pytest with coverage
 	$(BIN)/pytest --cov --cov-report=term --cov-report=json:reports/coverage.json
 
-test-fast: venv ## The tests but the slow ones (servers, processes, installs, benchmarks), a tenth of each property test's examples, on every core
+test-fast: venv ## The tests but the slow ones (servers, processes, installs, benchmarks), about a tenth of each property test's examples, on every core
 	$(BIN)/pytest -m "not slow" -q -n auto --hypothesis-profile=fast
 
 lint: venv node_modules/.installed ## ruff and mypy --strict on all code, Spectral on both contracts (REST and WebSocket)

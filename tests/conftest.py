@@ -1,5 +1,5 @@
 """Property-test budgets: `make test` runs each property test at its full budget (Hypothesis's default
-profile); `make test-fast` loads the `fast` profile, a tenth of it, for an answer in seconds."""
+profile); `make test-fast` loads the `fast` profile, about a tenth of it, for an answer in seconds."""
 
 from hypothesis import settings
 

@@ -71,6 +71,7 @@ class Flaws:
     no_started_callback: bool = False
     no_stopped_callback: bool = False
     no_track_limit: bool = False  # a call takes any number of tracks
+    no_stop_by_name: bool = False  # a stop by name answers 404: the Stream runs on
 
 
 @dataclass
@@ -188,9 +189,9 @@ class FakeTwilio:
             await _json(send, 200, stream.resource(contract.IN_PROGRESS))
             return
         sid_or_name = unquote(parts[-1])
-        found = self._streams.get(sid_or_name) or next(
-            (s for s in self._streams.values() if s.name == sid_or_name), None
-        )
+        found = self._streams.get(sid_or_name)
+        if found is None and not self.flaws.no_stop_by_name:
+            found = next((s for s in self._streams.values() if s.name == sid_or_name), None)
         if found is None:
             await _json(send, 404, {"code": 20404, "message": "not found", "more_info": "", "status": 404})
             return

@@ -56,8 +56,19 @@ def test_on_one_live_call_every_stream_is_made_on_it_within_its_track_limit() ->
     assert verdict.failures == []
     assert len(verdict.scenarios) == len(SCENARIOS) + 1  # and the track limit's
     creates = [line for result in verdict.scenarios for line in result.reproduce if "/Streams.json" in line]
-    assert len(creates) >= len(SCENARIOS)
+    assert len(creates) == len(SCENARIOS) + 3  # the track limit's: two of both tracks, one more
     assert all(f"/Calls/{call_sid}/Streams.json" in line for line in creates)
+
+
+@pytest.mark.slow
+def test_on_one_live_call_a_stream_whose_stop_failed_is_ended_before_it_holds_back_the_next() -> None:
+    """A stop by name that the server refuses leaves that Stream running: the judge ends it by SID, so
+    the track limit is judged on a call that holds nothing else, and only the stop's checks fail."""
+    verdict = judge(Flaws(no_stop_by_name=True), EffectsOptions(call_sid=contract.new_sid(contract.CALL_SID)))
+
+    failed = {(scenario, check) for scenario, check, _ in verdict.failures}
+    assert ("inbound_track-get-by-name", "stop_is_accepted") in failed
+    assert {scenario for scenario, _ in failed} == {"inbound_track-get-by-name"}
 
 
 @given(st.lists(st.sampled_from(sorted(contract.TRACKS_OF)), max_size=12))

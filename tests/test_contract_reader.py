@@ -85,5 +85,5 @@ def test_track_of_width_names_a_track_value_of_that_many_tracks(count: int) -> N
 
 
 def test_no_track_value_streams_three_tracks() -> None:
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="no Track value carries 3 tracks"):
         contract.track_of_width(3)

@@ -68,7 +68,8 @@ class Bounds:
 
 
 # A server on this machine: loopback is fast and steady, but the machine may be busy (CI, judging two
-# servers at once): 200 ms of schedule lets a scheduler's stall pass, never a burst or a drift of 10%.
+# servers at once): 200 ms of schedule lets a scheduler's stall pass, never a burst; a slow drift is
+# media_rate_is_real_time's to catch (10% over the window), this check's only beyond about 40%.
 # The emulator's own goal for a stop is 100 ms.
 LOOPBACK = Bounds(
     dial_s=5.0,
@@ -561,7 +562,8 @@ def media_rate_is_real_time(observed: Observation) -> None:
 def media_arrives_on_schedule(observed: Observation) -> None:
     """Each track's chunks arrive on a steady 20 ms schedule: none further than `Bounds.schedule_s` from
     its place, measured from where the track's chunks typically are (the median). A sender that bursts,
-    stalls or drifts fails; one that paces by a schedule passes, a hiccup it catches up from included."""
+    stalls or drifts far (a slow drift is media_rate_is_real_time's) fails; one that paces by a schedule
+    passes, a hiccup it catches up from included."""
     streamed = _streamed(observed)
     if streamed is None:
         return

@@ -225,30 +225,40 @@ class _Judge:
         """These scenarios at once, step by step; each wait ends at its deadline (a TimeoutError there
         only means that something did not arrive, which the checks then say)."""
         runs = [self.live(scenario) for scenario in scenarios]
-        self.progress(f"creating {len(runs)} Streams")
+        try:
+            self.progress(f"creating {len(runs)} Streams")
+            for run in runs:
+                run.create = self.post(contract.streams_path(self.target.account_sid, run.call_sid), run.form)
+            created = [run for run in runs if _sid(run.create) is not None]
+            dialled = [run for run in created if run.scenario.reachable]
+            self.progress("waiting for the WebSockets")
+            for run in dialled:
+                self.find_connection(run)
+            self.progress(f"letting media flow ({self.bounds.window_s:g} s)")
+            deadline = time.monotonic() + 2 * self.bounds.window_s + self.bounds.dial_s
+            for run in dialled:
+                self.let_media_flow(run, deadline)
+            self.progress("stopping the Streams")
+            for run in dialled:
+                run.stop = self.stop(run)
+            for run in dialled:
+                self.wait_for_the_end(run)
+            self.progress("waiting for the status callbacks")
+            for run in created:
+                self.wait_for_callbacks(run)
+            return [self.observation(run) for run in runs]
+        finally:
+            self.end_what_is_left(runs)
+
+    def end_what_is_left(self, runs: Sequence[_Live]) -> None:
+        """Stop by SID every Stream made whose judged stop did not stop it (the unreachable one, a stop
+        the server refused or applied to another Stream, a run cut short): on a live call the next batch
+        and the track limit need its tracks and its name free. The answers are not judged."""
         for run in runs:
-            run.create = self.post(contract.streams_path(self.target.account_sid, run.call_sid), run.form)
-        created = [run for run in runs if _sid(run.create) is not None]
-        dialled = [run for run in created if run.scenario.reachable]
-        self.progress("waiting for the WebSockets")
-        for run in dialled:
-            self.find_connection(run)
-        self.progress(f"letting media flow ({self.bounds.window_s:g} s)")
-        deadline = time.monotonic() + 2 * self.bounds.window_s + self.bounds.dial_s
-        for run in dialled:
-            self.let_media_flow(run, deadline)
-        self.progress("stopping the Streams")
-        for run in dialled:
-            run.stop = self.stop(run)
-        for run in dialled:
-            self.wait_for_the_end(run)
-        self.progress("waiting for the status callbacks")
-        for run in created:
-            self.wait_for_callbacks(run)
-        for run in created:
-            if not run.scenario.reachable:
-                self.stop(run)  # leave nothing running; its answer is not judged
-        return [self.observation(run) for run in runs]
+            sid = _sid(run.create)
+            if sid is not None and _sid(run.stop) != sid:
+                stop = contract.stream_uri(self.target.account_sid, run.call_sid, sid)
+                self.post(stop, list(contract.STOP_FORM.items()))
 
     def track_limit(self) -> ScenarioResult:
         """Fill a call with `both_tracks` Streams up to its track limit (four: two Streams), then ask for
@@ -264,16 +274,21 @@ class _Judge:
                 [both] * (contract.MAX_TRACKS_PER_CALL // len(contract.TRACKS_OF[both])) + [one]
             )
         ]
-        answers = []
-        for form in forms:
-            answers.append(self.post(path, form))
-            if answers[-1].status != 200:
-                break
-        for answer in answers:
-            sid = _sid(answer)
-            if sid is not None:
-                self.post(contract.stream_uri(self.target.account_sid, call_sid, sid), list(contract.STOP_FORM.items()))
+        answers: list[Answer] = []
+        try:
+            for form in forms:
+                answers.append(self.post(path, form))
+                if answers[-1].status != 200:
+                    break
+        finally:
+            for answer in answers:
+                sid = _sid(answer)
+                if sid is not None:
+                    stop = contract.stream_uri(self.target.account_sid, call_sid, sid)
+                    self.post(stop, list(contract.STOP_FORM.items()))
         message = track_limit_failure([answer.status for answer in answers], len(forms) - 1)
+        if message is not None and self.call_sid is not None:
+            message += " (on the live call given: tracks that another of its Streams holds count too)"
         reproduce = tuple(curl_create(self.target.url, self.target.account_sid, call_sid, form) for form in forms)
         return ScenarioResult(TRACK_LIMIT, ((TRACK_LIMIT_CHECK, message),), reproduce, (), 0)
 

@@ -3,8 +3,9 @@
 Together they cover every `Track` (and the default), a Stream with and without a `Name`, custom
 parameters (several pairs, non-ASCII included), `GET` and `POST` status callbacks (and the default
 method), stops by SID and by name, and a `Url` nobody answers (which must be reported as `stream-error`).
-Each runs on a call of its own, so that no limit of a call (four tracks, unique names) couples them,
-and has paths of its own on the receiver and the recorder (`/media/<name>`, `/callbacks/<name>`), so
+Each runs on a call of its own, so that no limit of a call (four tracks, unique names) couples them
+(on one live call, `--call-sid`, the judge runs them in batches within its track limit instead), and
+has paths of its own on the receiver and the recorder (`/media/<name>`, `/callbacks/<name>`), so
 that what arrives is attributed to it even when its messages are wrong.
 """
 

@@ -233,7 +233,10 @@ if set(TRACKS_OF) != set(CREATE_BODY.enums["Track"]):
 
 def track_of_width(count: int) -> str:
     """A `Track` value whose Stream carries ``count`` tracks of the call (the first by name)."""
-    return min(track for track, tracks in TRACKS_OF.items() if len(tracks) == count)
+    matching = [track for track, tracks in TRACKS_OF.items() if len(tracks) == count]
+    if not matching:
+        raise ValueError(f"no Track value carries {count} tracks")
+    return min(matching)
 
 
 # One-way Streams may carry at most four tracks of a call at a time (Media Streams overview, "Limits");

@@ -171,8 +171,7 @@ class ReceivedStream:
     def wait_closed(self, timeout: float = DEFAULT_TIMEOUT_S) -> int | None:
         """The close code once the connection has closed: 1005 when it ended with none (a close frame
         without a code, or none at all: the socket dropped), ``None`` when the upgrade was refused or the
-        receiver stopped first;
-        TimeoutError when it is still open after ``timeout`` seconds."""
+        receiver stopped first; TimeoutError when it is still open after ``timeout`` seconds."""
         with self._condition:
             if not self._condition.wait_for(lambda: self.closed_at is not None, timeout):
                 raise TimeoutError(
