@@ -334,18 +334,24 @@ def test_chart_draws_one_bar_per_figure() -> None:
     assert all(float(bar.get("width", "0")) > 0 for bar in bars)
 
 
-def test_quick_run_writes_the_report_the_chart_and_the_results(tmp_path: Path) -> None:
-    completed = subprocess.run(
+def _quick_run(tmp_path: Path, measurements: tuple[str, ...], timeout: float) -> "subprocess.CompletedProcess[str]":
+    """`python -m bench --quick` of these measurements, writing everything under ``tmp_path``."""
+    return subprocess.run(
         [
-            *(sys.executable, "-m", "bench", "--quick", "--only", "import", "--only", "generate"),
+            *(sys.executable, "-m", "bench", "--quick"),
+            *(argument for measurement in measurements for argument in ("--only", measurement)),
             *("--markdown", str(tmp_path / "B.md"), "--chart", str(tmp_path / "c.svg")),
             *("--results-dir", str(tmp_path)),
         ],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
+
+
+def test_quick_run_writes_the_report_the_chart_and_the_results(tmp_path: Path) -> None:
+    completed = _quick_run(tmp_path, ("import", "generate"), timeout=120)
 
     assert completed.returncode == 0, completed.stderr
     assert "## 2. Import time" in (tmp_path / "B.md").read_text(encoding="utf-8")
@@ -355,17 +361,7 @@ def test_quick_run_writes_the_report_the_chart_and_the_results(tmp_path: Path) -
 
 
 def test_quick_run_of_the_streams_measurements_has_every_row(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench", "--quick", "--only", "media", "--only", "writes"),
-            *("--markdown", str(tmp_path / "B.md"), "--chart", str(tmp_path / "c.svg")),
-            *("--results-dir", str(tmp_path)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    completed = _quick_run(tmp_path, ("media", "writes"), timeout=240)
 
     assert completed.returncode == 0, completed.stderr
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))

@@ -257,8 +257,7 @@ class _Judge:
         for run in runs:
             sid = _sid(run.create)
             if sid is not None and _sid(run.stop) != sid:
-                stop = contract.stream_uri(self.target.account_sid, run.call_sid, sid)
-                self.post(stop, list(contract.STOP_FORM.items()))
+                self.post_stop(run.call_sid, sid)
 
     def track_limit(self) -> ScenarioResult:
         """Fill a call with `both_tracks` Streams up to its track limit (four: two Streams), then ask for
@@ -284,8 +283,7 @@ class _Judge:
             for answer in answers:
                 sid = _sid(answer)
                 if sid is not None:
-                    stop = contract.stream_uri(self.target.account_sid, call_sid, sid)
-                    self.post(stop, list(contract.STOP_FORM.items()))
+                    self.post_stop(call_sid, sid)
         message = track_limit_failure([answer.status for answer in answers], len(forms) - 1)
         if message is not None and self.call_sid is not None:
             message += " (on the live call given: tracks that another of its Streams holds count too)"
@@ -331,7 +329,11 @@ class _Judge:
         sid = _sid(run.create)
         if sid is None:
             return None
-        path = contract.stream_uri(self.target.account_sid, run.call_sid, run.scenario.stop_target(sid))
+        return self.post_stop(run.call_sid, run.scenario.stop_target(sid))
+
+    def post_stop(self, call_sid: str, sid_or_name: str) -> Answer:
+        """Stop a Stream of this call (``sid_or_name`` already percent-encoded)."""
+        path = contract.stream_uri(self.target.account_sid, call_sid, sid_or_name)
         return self.post(path, list(contract.STOP_FORM.items()))
 
     def wait_for_callbacks(self, run: _Live) -> None:
