@@ -16,7 +16,7 @@ import pytest
 from twilio_stream_emulator.testing import LocalServer, MediaReceiver, ReceivedMessage, StatusCallbackRecorder
 from websockets.asyncio.client import connect as async_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 STREAM_SID = "MZ" + "0" * 32
 
@@ -41,6 +41,18 @@ def start() -> str:
     return json.dumps(
         {"event": "start", "sequenceNumber": "1", "start": {"streamSid": STREAM_SID}, "streamSid": STREAM_SID}
     )
+
+
+def send_until_closed(sender: ClientConnection, messages: list[str]) -> ConnectionClosed:
+    """Send ``messages``, then wait for the receiver's close: the close it sent, whether it reached the
+    sender during its sends or after them."""
+    try:
+        for message in messages:
+            sender.send(message)
+        sender.recv(timeout=5)
+    except ConnectionClosed as closed:
+        return closed
+    pytest.fail("the receiver never closed")
 
 
 def test_a_connection_is_recorded_with_its_request() -> None:
@@ -207,14 +219,7 @@ def test_a_receiver_that_rejects_answers_the_upgrade_with_that_status() -> None:
 
 def test_a_receiver_that_closes_after_n_messages_closes_normally_after_them() -> None:
     with MediaReceiver(close_after=3) as receiver, connect(receiver.url) as sender:
-        try:
-            for n in range(10):  # the close may reach the sender before its last sends
-                sender.send(f'{{"n": {n}}}')
-            sender.recv(timeout=5)
-        except ConnectionClosed as error:
-            closed = error
-        else:
-            pytest.fail("the receiver never closed")
+        closed = send_until_closed(sender, [f'{{"n": {n}}}' for n in range(10)])
         stream = receiver.next_stream(timeout=5)
         stream.wait_closed(timeout=5)
 
@@ -250,15 +255,12 @@ def test_a_receiver_that_stops_reading_fills_the_senders_buffers() -> None:
 
 def test_a_stream_beyond_max_messages_is_closed_with_1008() -> None:
     with MediaReceiver(max_messages=5) as receiver, connect(receiver.url) as sender:
-        for n in range(10):
-            sender.send(str(n))
-        with pytest.raises(ConnectionClosed) as closed:
-            sender.recv(timeout=5)
+        closed = send_until_closed(sender, [str(n) for n in range(10)])
         stream = receiver.next_stream(timeout=5)
         stream.wait_closed(timeout=5)
 
-    assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 1008
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == 1008
     assert len(stream.messages) == 5
     assert stream.overflowed
 
