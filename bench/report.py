@@ -12,7 +12,12 @@ from bench.targets import BARE_1, EMULATOR_1, EMULATOR_1_QUIET, EMULATOR_2, FLOO
 from bench.throughput import Throughput
 
 CLIENT_RATIO_TARGET = 1.15
+# The emulator's throughput targets; docs/performance.md ("The throughput targets") says why these.
+# At least half of the bare ASGI floor where a test suite calls it, one request at a time:
 FLOOR_SHARE_TARGET = 0.5
+FLOOR_SHARE_CONNECTIONS = 1
+# Well ahead of Prism, the stock contract mock, at every concurrency:
+PRISM_RATIO_TARGET = 3.0
 FINDINGS = Path(__file__).resolve().parent / "findings.md"
 
 
@@ -155,12 +160,7 @@ def _throughput_section(results: Results, rows_in: list[Throughput]) -> list[str
             floor_rps = rps.get((FLOOR_OF[emulator], concurrency), 0.0)
             prism = rps.get((PRISM, concurrency))
             share = ratio(mine, floor_rps)
-            against_prism = f"{ratio(mine, prism):.1f}x Prism" if prism else "Prism not measured"
-            met = share >= FLOOR_SHARE_TARGET and (prism is None or mine > prism)
-            lines.append(
-                f"- Target {emulator}, {concurrency} connection(s): at least {FLOOR_SHARE_TARGET:.0%} of the floor "
-                f"and ahead of Prism: {share:.0%} of the floor, {against_prism}: {verdict(met)}."
-            )
+            lines.append(_throughput_target(emulator, concurrency, share, ratio(mine, prism) if prism else None))
     ladder = [BARE_1, STARLETTE_1, EMULATOR_1_QUIET, EMULATOR_1]
     for concurrency in plan.concurrencies:
         steps = [(name, rps[(name, concurrency)]) for name in ladder if (name, concurrency) in rps]
@@ -172,6 +172,24 @@ def _throughput_section(results: Results, rows_in: list[Throughput]) -> list[str
                 + "."
             )
     return [*lines, *notes(results, "throughput"), ""]
+
+
+def _throughput_target(emulator: str, concurrency: int, share: float, against_prism: float | None) -> str:
+    """One target line: the floor share counts at FLOOR_SHARE_CONNECTIONS only, the lead on Prism at all."""
+    prism_text = f"{against_prism:.1f}x Prism" if against_prism is not None else "Prism not measured"
+    prism_met = against_prism is None or against_prism >= PRISM_RATIO_TARGET
+    prism_goal = f"at least {PRISM_RATIO_TARGET:.0f}x Prism"
+    if concurrency == FLOOR_SHARE_CONNECTIONS:
+        met = share >= FLOOR_SHARE_TARGET and prism_met
+        return (
+            f"- Target {emulator}, {concurrency} connection(s): at least {FLOOR_SHARE_TARGET:.0%} of the floor "
+            f"and {prism_goal}: {share:.0%} of the floor, {prism_text}: {verdict(met)}."
+        )
+    return (
+        f"- Target {emulator}, {concurrency} connection(s): {prism_goal}: {prism_text}: {verdict(prism_met)}; "
+        f"{share:.0%} of the floor, shown but not a target at {concurrency} connections "
+        '(docs/performance.md, "The throughput targets").'
+    )
 
 
 def _conformance_section(results: Results) -> list[str]:

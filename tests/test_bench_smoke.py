@@ -260,8 +260,13 @@ def test_report_states_every_target_with_its_verdict() -> None:
     assert "the SDK costs 1.58x in wall time and 1.61x in client CPU: met." in text
     assert "at most `import httpx` + 20 ms: +25.0 ms: **missed**." in text
     assert (
-        "emulator, 1 worker, 32 connection(s): at least 50% of the floor and ahead of Prism: 60% of the floor" in text
-    )
+        "- Target emulator, 1 worker, 1 connection(s): at least 50% of the floor and at least 3x Prism: "
+        "60% of the floor, 6.0x Prism: met."
+    ) in text
+    assert (
+        "- Target emulator, 1 worker, 32 connection(s): at least 3x Prism: 6.0x Prism: met; 60% of the floor, "
+        'shown but not a target at 32 connections (docs/performance.md, "The throughput targets").'
+    ) in text
     assert (
         "1 worker, 32 connection(s): bare ASGI floor, 1 worker 20,000 req/s (100%) -> Starlette route, 1 worker "
         "15,000 req/s (75%) -> emulator, 1 worker, --log-level warning 14,000 req/s (70%) -> emulator, 1 worker "
@@ -270,6 +275,24 @@ def test_report_states_every_target_with_its_verdict() -> None:
     assert "| `make -s conformance` | 24.0 (21.6-26.4) | 1,200 | 50.0 | 20.0 | 60.0 |" in text
     assert "> Not measured: no generator." in text
     assert "![Throughput, per-call cost, lateness and durable writes](bench/chart.svg)" in text
+
+
+def test_the_floor_share_is_a_target_with_one_connection_and_the_lead_on_prism_with_any() -> None:
+    results = _fake_results()
+    slower = {(targets.EMULATOR_1, 1): 9000.0, (targets.EMULATOR_1, 32): 5000.0}  # 45% and 25% of the floor
+    assert results.throughput is not None
+    results.throughput = [
+        dataclasses.replace(row, requests_per_second=Summary(slower[(row.target, row.concurrency)], 0, 0, 1))
+        if (row.target, row.concurrency) in slower
+        else row
+        for row in results.throughput
+    ]
+
+    text = report.markdown(results, "bench/chart.svg")
+
+    assert "1 worker, 1 connection(s): at least 50% of the floor and at least 3x Prism: 45% of the floor, " in text
+    assert "4.5x Prism: **missed**." in text
+    assert "- Target emulator, 1 worker, 32 connection(s): at least 3x Prism: 2.5x Prism: **missed**; 25% " in text
 
 
 def test_report_states_the_media_target_against_the_floor() -> None:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from twilio_stream_emulator.access_log import escape_for_log
+from twilio_stream_emulator.access_log import UNFILLED_RECORD_FIELDS, escape_for_log, lighten_log_records
 from twilio_stream_emulator.server import logging_config
 
 from tests.emulator_server import AUTH_TOKEN, emulator_client, stream_path, streams_path
@@ -71,3 +71,40 @@ def test_any_bytes_escape_to_one_printable_line_with_no_bare_quote(raw: bytes) -
     assert escaped.isprintable()
     # Read left to right: escapes (a backslash and one character) and plain characters, never a bare quote.
     assert re.fullmatch(r'(?:\\.|[^"\\])*', escaped)
+
+
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _record_of_a_call() -> logging.LogRecord:
+    logger, keep = logging.getLogger("tests.lightened"), _Keep()
+    logger.addHandler(keep)
+    try:
+        logger.warning("a line")
+    finally:
+        logger.removeHandler(keep)
+    return keep.records[0]
+
+
+@pytest.mark.usefixtures("restored_logging_flags")
+def test_lightened_records_leave_unfilled_exactly_the_fields_it_names() -> None:
+    before = vars(_record_of_a_call())
+
+    lighten_log_records()
+    after = vars(_record_of_a_call())
+
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed - {"created", "msecs", "relativeCreated"} == UNFILLED_RECORD_FIELDS
+
+
+def test_the_log_format_shows_no_field_the_workers_skip() -> None:
+    shown = set(re.findall(r"%\((\w+)\)", logging_config("info")["formatters"]["line"]["format"]))
+
+    assert shown, "the format names the record fields it shows"
+    assert not shown & UNFILLED_RECORD_FIELDS

@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import json
+import logging
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -146,6 +147,7 @@ def test_create_app_builds_a_starlette_app_with_the_store_in_its_lifespan() -> N
     assert asyncio.run(lifespan_state()) == sorted(State.__annotations__)
 
 
+@pytest.mark.usefixtures("restored_logging_flags")
 def test_the_workers_factory_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
@@ -156,3 +158,5 @@ def test_the_workers_factory_reads_the_environment(monkeypatch: pytest.MonkeyPat
 
     assert isinstance(app, Starlette)
     assert Settings.from_environment().accounts.tokens == {ACCOUNT_SID: AUTH_TOKEN}
+    # and the worker's log records are the lightened ones (no thread name: the format shows none)
+    assert logging.LogRecord("emulator", logging.INFO, __file__, 1, "a line", None, None).threadName is None

@@ -24,6 +24,29 @@ def escape_for_log(raw: bytes) -> str:
     return raw.decode("latin-1").encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
+# The LogRecord attributes that the emulator's processes leave unfilled (see lighten_log_records): the
+# emulator's log format must name none of them.
+UNFILLED_RECORD_FIELDS = frozenset(
+    {"pathname", "filename", "module", "lineno", "funcName", "thread", "threadName", "processName"}
+)
+
+
+def lighten_log_records() -> None:
+    """Make this process's log records skip what the emulator's log format never shows: the caller's
+    frame (file, line, function) and the thread and multiprocessing names, as the "Optimization" section
+    of Python's logging HOWTO advises.
+
+    Paid for by the ``emulator, 1 worker`` rows of BENCHMARKS.md (section 3): one access line per request
+    walks a deep ASGI stack to find its caller, about a tenth of the CPU of an answer. Process-wide, so
+    only the emulator's own worker processes call it (its factory), never a process that hosts the
+    emulator in a thread (the pytest plugin). ``test_the_log_format_shows_no_field_the_workers_skip``
+    keeps the format honest.
+    """
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logMultiprocessing = False
+
+
 def log_request(client: str, method: bytes, target: bytes, status: int, duration_s: float) -> None:
     if logger.isEnabledFor(logging.INFO):
         request_line = f"{escape_for_log(method)} {escape_for_log(target)}"

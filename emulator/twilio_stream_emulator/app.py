@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from twilio_stream_emulator import responses
+from twilio_stream_emulator.access_log import lighten_log_records
 from twilio_stream_emulator.errors import ApiError
 from twilio_stream_emulator.media.streams import MediaStreams
 from twilio_stream_emulator.middleware import EdgeMiddleware
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> Starlette:
 
 def create_app_from_environment() -> Starlette:
     """The factory uvicorn calls in each worker (``twilio_stream_emulator.app:create_app_from_environment``)."""
+    lighten_log_records()
     return create_app(Settings.from_environment())
 
 
