@@ -3,7 +3,10 @@
 A pure ASGI middleware, the outermost of the app's own (Starlette's ServerErrorMiddleware sits outside
 it and never sees an exception: this one lets none out). Whatever happens below, the client gets a
 Twilio-shaped error, never a traceback, and the traceback goes to the ``emulator.error`` log (which
-never holds a request header).
+never holds a request header). Starlette's own ``ServerErrorMiddleware`` would answer a plain-text 500:
+``tests/test_emulator_middleware.py`` (``test_an_unexpected_exception_is_a_twilio_error_without_traceback``)
+is what this middleware buys, with the CORS and access-log tests of ``test_emulator_app.py`` and
+``test_emulator_access_log.py``.
 """
 
 import logging

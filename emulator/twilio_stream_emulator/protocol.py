@@ -18,8 +18,11 @@ chosen with uvloop) adds:
   reaches the app as in any request.
 
 A rejection closes the connection, as uvicorn does: after a framing error the stream cannot be trusted.
-It relies on uvicorn's internal protocol class; uvicorn is pinned and tests send each case over a raw
-socket.
+It relies on uvicorn's internal protocol class (there is no public hook for the parser's errors), so
+uvicorn is pinned to the range it was written against (``emulator/pyproject.toml``), and
+``tests/test_emulator_hostile.py`` sends each case over a raw socket
+(``test_a_hostile_request_gets_a_twilio_error``, ``test_a_header_that_never_ends_is_cut_off_at_the_limit``,
+``test_an_upgrade_is_ignored_and_the_body_served`` and their neighbours).
 """
 
 import asyncio
