@@ -14,5 +14,6 @@ settings.register_profile("fast", max_examples=10)
 @pytest.fixture
 def restored_logging_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     """The logging module's process-wide flags, put back after the test (lighten_log_records sets them)."""
-    for flag in ("_srcfile", "logThreads", "logMultiprocessing"):
-        monkeypatch.setattr(logging, flag, getattr(logging, flag))
+    for flag in ("_srcfile", "logThreads", "logMultiprocessing", "logAsyncioTasks"):
+        if hasattr(logging, flag):  # logAsyncioTasks: Python 3.12 and later
+            monkeypatch.setattr(logging, flag, getattr(logging, flag))

@@ -1,5 +1,6 @@
 """One escaped line per request, never a credential (emulator/access_log.py)."""
 
+import asyncio
 import logging
 import re
 
@@ -83,10 +84,16 @@ class _Keep(logging.Handler):
 
 
 def _record_of_a_call() -> logging.LogRecord:
+    """A record logged from inside an asyncio task, as the emulator's are (so a task name can be filled)."""
     logger, keep = logging.getLogger("tests.lightened"), _Keep()
+    logger.propagate = False
     logger.addHandler(keep)
-    try:
+
+    async def log_a_line() -> None:
         logger.warning("a line")
+
+    try:
+        asyncio.run(log_a_line())
     finally:
         logger.removeHandler(keep)
     return keep.records[0]

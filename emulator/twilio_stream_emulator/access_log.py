@@ -8,6 +8,7 @@ their dial, start, stop and error on the same logger (see ``media``).
 
 import logging
 import re
+import sys
 
 logger = logging.getLogger("emulator.access")
 # A scope key: the status that the HTTP protocol itself answered a request with, the app being still
@@ -28,23 +29,26 @@ def escape_for_log(raw: bytes) -> str:
 # emulator's log format must name none of them.
 UNFILLED_RECORD_FIELDS = frozenset(
     {"pathname", "filename", "module", "lineno", "funcName", "thread", "threadName", "processName"}
+    | ({"taskName"} if sys.version_info >= (3, 12) else set())
 )
 
 
 def lighten_log_records() -> None:
     """Make this process's log records skip what the emulator's log format never shows: the caller's
-    frame (file, line, function) and the thread and multiprocessing names, as the "Optimization" section
-    of Python's logging HOWTO advises.
+    frame (file, line, function; a ``stack_info`` stack too, which the emulator never asks for), the
+    thread, process and task names, as the "Optimization" section of Python's logging HOWTO advises.
 
-    Paid for by the ``emulator, 1 worker`` rows of BENCHMARKS.md (section 3): one access line per request
-    walks a deep ASGI stack to find its caller, about a tenth of the CPU of an answer. Process-wide, so
-    only the emulator's own worker processes call it (its factory), never a process that hosts the
-    emulator in a thread (the pytest plugin). ``test_the_log_format_shows_no_field_the_workers_skip``
-    keeps the format honest.
+    Paid for by the ``emulator, 1 worker`` rows of BENCHMARKS.md: one access line per request walked a
+    deep ASGI stack to find its caller, about a tenth of the CPU of an answer (measured before and after
+    in the findings, "Two ways to a cheaper log line"). Process-wide, so only the emulator's own worker
+    processes call it (its factory), never a process that hosts the emulator in a thread (the pytest
+    plugin). ``test_the_log_format_shows_no_field_the_workers_skip`` keeps the format honest.
     """
     logging._srcfile = None
     logging.logThreads = False
     logging.logMultiprocessing = False
+    if sys.version_info >= (3, 12):
+        logging.logAsyncioTasks = False
 
 
 def log_request(client: str, method: bytes, target: bytes, status: int, duration_s: float) -> None:
