@@ -7,6 +7,8 @@ import json
 import os
 import sqlite3
 from array import array
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -21,6 +23,8 @@ from bench.lean_client import LeanClient, UnexpectedAnswer
 from bench.media_receiver import StreamLog, summarize, timestamp_ms
 from bench.servers import media_receiver
 from bench.stats import percentile
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 IDS = messages.StreamIds("MZ" + "1" * 32, ACCOUNT_SID, "CA" + "2" * 32)
 TRACK = contract.TRACKS_OF[contract.DEFAULT_TRACK][0]
@@ -121,6 +125,19 @@ def test_the_sqlite_floor_creates_and_stops_on_the_stores_schema(tmp_path: Path)
     assert journal == "wal"
 
 
+@asynccontextmanager
+async def _lean_client_of(serve: Handler) -> AsyncIterator[LeanClient]:
+    """A LeanClient connected to a one-off loopback server that answers with ``serve``; closed on exit."""
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        client = await LeanClient.open(f"http://127.0.0.1:{port}")
+        try:
+            yield client
+        finally:
+            await client.aclose()
+
+
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
@@ -136,13 +153,9 @@ def test_the_lean_client_refuses_an_answer_it_cannot_read(answer: bytes, message
             writer.close()
             await writer.wait_closed()
 
-        server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        async with server:
-            client = await LeanClient.open(f"http://127.0.0.1:{port}")
+        async with _lean_client_of(serve) as client:
             with pytest.raises(UnexpectedAnswer, match=message):
                 await client.post("/x", {"Status": "x"})
-            await client.aclose()
 
     asyncio.run(scenario())
 
@@ -159,12 +172,7 @@ def test_the_lean_client_reads_status_and_json() -> None:
             writer.close()
             await writer.wait_closed()
 
-        server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        async with server:
-            client = await LeanClient.open(f"http://127.0.0.1:{port}")
-            answer = await client.post("/x", {"Url": "ws://a/b"})
-            await client.aclose()
-            return answer
+        async with _lean_client_of(serve) as client:
+            return await client.post("/x", {"Url": "ws://a/b"})
 
     assert asyncio.run(scenario()) == (201, {"echo": "Url=ws%3A%2F%2Fa%2Fb"})

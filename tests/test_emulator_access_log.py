@@ -74,37 +74,24 @@ def test_any_bytes_escape_to_one_printable_line_with_no_bare_quote(raw: bytes) -
     assert re.fullmatch(r'(?:\\.|[^"\\])*', escaped)
 
 
-class _Keep(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-def _record_of_a_call() -> logging.LogRecord:
+def _record_of_a_call(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
     """A record logged from inside an asyncio task, as the emulator's are (so a task name can be filled)."""
-    logger, keep = logging.getLogger("tests.lightened"), _Keep()
-    logger.propagate = False
-    logger.addHandler(keep)
+    caplog.clear()
 
     async def log_a_line() -> None:
-        logger.warning("a line")
+        logging.getLogger("tests.lightened").warning("a line")
 
-    try:
-        asyncio.run(log_a_line())
-    finally:
-        logger.removeHandler(keep)
-    return keep.records[0]
+    asyncio.run(log_a_line())
+    (record,) = caplog.records
+    return record
 
 
 @pytest.mark.usefixtures("restored_logging_flags")
-def test_lightened_records_leave_unfilled_exactly_the_fields_it_names() -> None:
-    before = vars(_record_of_a_call())
+def test_lightened_records_leave_unfilled_exactly_the_fields_it_names(caplog: pytest.LogCaptureFixture) -> None:
+    before = vars(_record_of_a_call(caplog))
 
     lighten_log_records()
-    after = vars(_record_of_a_call())
+    after = vars(_record_of_a_call(caplog))
 
     changed = {name for name in before if before[name] != after[name]}
     assert changed - {"created", "msecs", "relativeCreated"} == UNFILLED_RECORD_FIELDS
